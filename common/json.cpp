@@ -1,0 +1,307 @@
+/* SPDX-License-Identifier: MIT */
+#include "json.hpp"
+
+#include <charconv>
+#include <cstdio>
+
+#include <spa/utils/json.h>
+
+namespace cabin {
+
+class JsonParser
+{
+public:
+	explicit JsonParser(std::string_view text) : text_(text) {}
+
+	std::optional<JsonValue> parseDocument(std::string *error)
+	{
+		struct spa_json iter;
+		spa_json_init(&iter, text_.data(), text_.size());
+		const char *value;
+		int len = spa_json_next(&iter, &value);
+		if (len <= 0) {
+			if (len < 0)
+				return fail(&iter, error);
+			return JsonValue{}; /* empty document reads as null */
+		}
+		JsonValue result;
+		if (!parseValue(&iter, value, len, result, error))
+			return std::nullopt;
+		return result;
+	}
+
+private:
+	bool parseValue(struct spa_json *iter, const char *value, int len, JsonValue &out,
+			std::string *error)
+	{
+		if (spa_json_is_container(value, len)) {
+			struct spa_json sub;
+			spa_json_enter(iter, &sub);
+			bool object = spa_json_is_object(value, len);
+			out.kind_ = object ? JsonValue::Kind::Object : JsonValue::Kind::Array;
+			for (;;) {
+				const char *item;
+				int itemLen = spa_json_next(&sub, &item);
+				if (itemLen == 0)
+					return true;
+				if (itemLen < 0) {
+					fail(&sub, error);
+					return false;
+				}
+				if (object) {
+					std::string key = unquote(item, itemLen);
+					itemLen = spa_json_next(&sub, &item);
+					if (itemLen <= 0) {
+						if (error)
+							*error = "missing value for key \"" + key +
+								 "\"";
+						return false;
+					}
+					JsonValue member;
+					if (!parseValue(&sub, item, itemLen, member, error))
+						return false;
+					out.members_.emplace_back(std::move(key),
+								  std::move(member));
+				} else {
+					JsonValue element;
+					if (!parseValue(&sub, item, itemLen, element, error))
+						return false;
+					out.items_.push_back(std::move(element));
+				}
+			}
+		}
+		if (spa_json_is_null(value, len)) {
+			out.kind_ = JsonValue::Kind::Null;
+		} else if (spa_json_is_bool(value, len)) {
+			out.kind_ = JsonValue::Kind::Bool;
+			out.text_.assign(value, len);
+		} else if (spa_json_is_float(value, len) && !spa_json_is_string(value, len)) {
+			out.kind_ = JsonValue::Kind::Number;
+			out.text_.assign(value, len);
+		} else {
+			out.kind_ = JsonValue::Kind::String;
+			out.text_ = unquote(value, len);
+		}
+		return true;
+	}
+
+	static std::string unquote(const char *value, int len)
+	{
+		std::string buffer(static_cast<size_t>(len) + 1, '\0');
+		int res = spa_json_parse_stringn(value, len, buffer.data(), len + 1);
+		if (res <= 0)
+			return std::string(value, len);
+		buffer.resize(std::char_traits<char>::length(buffer.c_str()));
+		return buffer;
+	}
+
+	std::optional<JsonValue> fail(struct spa_json *iter, std::string *error)
+	{
+		struct spa_error_location loc = {};
+		if (error) {
+			if (spa_json_get_error(iter, text_.data(), &loc))
+				*error = "line " + std::to_string(loc.line) + ", column " +
+					 std::to_string(loc.col) + ": " + loc.reason;
+			else
+				*error = "malformed JSON";
+		}
+		return std::nullopt;
+	}
+
+	std::string_view text_;
+};
+
+std::optional<JsonValue> JsonValue::parse(std::string_view text, std::string *error)
+{
+	return JsonParser(text).parseDocument(error);
+}
+
+JsonValue JsonValue::makeString(std::string text)
+{
+	JsonValue value;
+	value.kind_ = Kind::String;
+	value.text_ = std::move(text);
+	return value;
+}
+
+std::optional<std::int64_t> JsonValue::toInt() const
+{
+	if (kind_ != Kind::Number && kind_ != Kind::String)
+		return std::nullopt;
+	if (text_.empty())
+		return std::nullopt;
+	std::int64_t number = 0;
+	const char *end = text_.data() + text_.size();
+	auto [ptr, ec] = std::from_chars(text_.data(), end, number);
+	if (ec != std::errc() || ptr != end)
+		return std::nullopt;
+	return number;
+}
+
+std::optional<bool> JsonValue::toBool() const
+{
+	if (text_ == "true")
+		return true;
+	if (text_ == "false")
+		return false;
+	return std::nullopt;
+}
+
+const JsonValue *JsonValue::find(std::string_view key) const
+{
+	for (const auto &[name, value] : members_)
+		if (name == key)
+			return &value;
+	return nullptr;
+}
+
+std::string JsonValue::stringOr(std::string_view key, std::string_view fallback) const
+{
+	const JsonValue *member = find(key);
+	if (!member || member->isArray() || member->isObject() || member->isNull())
+		return std::string(fallback);
+	return member->text();
+}
+
+std::string JsonValue::toJson() const
+{
+	switch (kind_) {
+	case Kind::Null:
+		return "null";
+	case Kind::Bool:
+	case Kind::Number:
+		return text_;
+	case Kind::String:
+		return jsonQuote(text_);
+	case Kind::Array: {
+		std::string out = "[";
+		for (std::size_t i = 0; i < items_.size(); i++)
+			out += (i ? "," : "") + items_[i].toJson();
+		return out + "]";
+	}
+	case Kind::Object: {
+		std::string out = "{";
+		for (std::size_t i = 0; i < members_.size(); i++)
+			out += (i ? "," : "") + jsonQuote(members_[i].first) + ":" +
+			       members_[i].second.toJson();
+		return out + "}";
+	}
+	}
+	return "null";
+}
+
+std::string jsonQuote(std::string_view text)
+{
+	std::string out = "\"";
+	for (char c : text) {
+		switch (c) {
+		case '"':
+			out += "\\\"";
+			break;
+		case '\\':
+			out += "\\\\";
+			break;
+		case '\n':
+			out += "\\n";
+			break;
+		case '\t':
+			out += "\\t";
+			break;
+		case '\r':
+			out += "\\r";
+			break;
+		default:
+			if (static_cast<unsigned char>(c) < 0x20) {
+				char escaped[8];
+				std::snprintf(escaped, sizeof(escaped), "\\u%04x", c);
+				out += escaped;
+			} else {
+				out += c;
+			}
+		}
+	}
+	return out + "\"";
+}
+
+void JsonWriter::separate()
+{
+	if (needComma_)
+		out_ += ',';
+	needComma_ = true;
+}
+
+JsonWriter &JsonWriter::beginObject()
+{
+	separate();
+	out_ += '{';
+	needComma_ = false;
+	return *this;
+}
+
+JsonWriter &JsonWriter::endObject()
+{
+	out_ += '}';
+	needComma_ = true;
+	return *this;
+}
+
+JsonWriter &JsonWriter::beginArray()
+{
+	separate();
+	out_ += '[';
+	needComma_ = false;
+	return *this;
+}
+
+JsonWriter &JsonWriter::endArray()
+{
+	out_ += ']';
+	needComma_ = true;
+	return *this;
+}
+
+JsonWriter &JsonWriter::key(std::string_view name)
+{
+	separate();
+	out_ += jsonQuote(name);
+	out_ += ':';
+	needComma_ = false;
+	return *this;
+}
+
+JsonWriter &JsonWriter::value(std::string_view text)
+{
+	separate();
+	out_ += jsonQuote(text);
+	return *this;
+}
+
+JsonWriter &JsonWriter::value(std::int64_t number)
+{
+	separate();
+	out_ += std::to_string(number);
+	return *this;
+}
+
+JsonWriter &JsonWriter::value(bool flag)
+{
+	separate();
+	out_ += flag ? "true" : "false";
+	return *this;
+}
+
+JsonWriter &JsonWriter::null()
+{
+	separate();
+	out_ += "null";
+	return *this;
+}
+
+JsonWriter &JsonWriter::raw(std::string_view json)
+{
+	separate();
+	out_ += json;
+	return *this;
+}
+
+} // namespace cabin

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The static seat/zone configuration: the `cabin.seats` and `cabin.zones`
+ * sections of the WirePlumber config, parsed and validated. Invalid entries
+ * are reported in `errors` and skipped; everything valid is kept.
+ */
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "match-rules.hpp"
+
+namespace cabin {
+
+struct SeatConfig {
+	std::string name;
+	std::vector<std::uint32_t> uids;
+	/* Resolved after validation: the zone streams of this seat go to. */
+	std::string homeZone;
+};
+
+enum class ZoneKind { Personal, Shared };
+
+struct DeviceRule {
+	MatchRules rules;
+};
+
+struct ZoneConfig {
+	std::string name;
+	ZoneKind kind = ZoneKind::Personal;
+	/* The seat of a personal zone, or the owner of a shared one. */
+	std::string seat;
+	/* Candidate devices, best first. */
+	std::vector<DeviceRule> devices;
+};
+
+struct CabinConfig {
+	std::vector<SeatConfig> seats;
+	std::vector<ZoneConfig> zones;
+	/* One line per rejected entry, naming the key and the value. */
+	std::vector<std::string> errors;
+
+	const SeatConfig *findSeat(std::string_view name) const;
+	const ZoneConfig *findZone(std::string_view name) const;
+	/* The seat a uid is statically mapped to, if any. */
+	const SeatConfig *seatOfUid(std::uint32_t uid) const;
+	/* Zones \a seat may play to: its personal zones and the shared zones it owns. */
+	bool seatMayUse(std::string_view seat, const ZoneConfig &zone) const;
+};
+
+/*
+ * Parses the two sections, given as SPA-JSON text (an empty view means the
+ * section is absent).
+ */
+CabinConfig parseCabinConfig(std::string_view seatsJson, std::string_view zonesJson);
+
+} // namespace cabin

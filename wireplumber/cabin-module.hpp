@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The C++ core of module-cabin: keeps the SeatZoneModel in step with the
+ * PipeWire graph and publishes it in the `cabin` metadata. The GObject shim
+ * in module-cabin.cpp only forwards to it.
+ *
+ * \context main thread (WirePlumber's GMainContext) for every member.
+ */
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include <wp/wp.h>
+
+#include "seat-zone-model.hpp"
+
+namespace cabin {
+
+class CabinModule
+{
+public:
+	CabinModule(WpCore *core, WpPlugin *plugin, CabinConfig config);
+	~CabinModule();
+	CabinModule(const CabinModule &) = delete;
+	CabinModule &operator=(const CabinModule &) = delete;
+
+	/* Starts the metadata and object managers; calls \a done once all are ready. */
+	void enable(WpTransition *transition);
+	void disable();
+
+	SeatZoneModel &model() { return model_; }
+
+	/* Publishes changes and asks the linking policy to re-run. */
+	void commit();
+
+private:
+	static void onManagerInstalled(WpObjectManager *om, gpointer self);
+	static void onMetadataActivated(GObject *object, GAsyncResult *res, gpointer self);
+	static void onClientAdded(WpObjectManager *om, WpClient *client, gpointer self);
+	static void onClientRemoved(WpObjectManager *om, WpClient *client, gpointer self);
+	static void onNodeAdded(WpObjectManager *om, WpNode *node, gpointer self);
+	static void onNodeRemoved(WpObjectManager *om, WpNode *node, gpointer self);
+	static void onSettingChanged(WpSettings *settings, const gchar *name, WpSpaJson *value,
+				     gpointer self);
+
+	void readDefaultSeat();
+	void stepReady();
+	void publish();
+	void scheduleRescan();
+	void logWarnings();
+
+	WpCore *core_;
+	WpPlugin *plugin_;
+	SeatZoneModel model_;
+	WpTransition *enabling_ = nullptr;
+	int pending_ = 0;
+	bool ready_ = false;
+	WpImplMetadata *metadata_ = nullptr;
+	WpObjectManager *clients_ = nullptr;
+	WpObjectManager *nodes_ = nullptr;
+	WpSettings *settings_ = nullptr;
+	guintptr settingsSubscription_ = 0;
+	/* What the metadata currently says per node: seat, zone. */
+	std::map<guint32, std::pair<std::string, std::string>> published_;
+	std::string publishedState_;
+};
+
+} // namespace cabin

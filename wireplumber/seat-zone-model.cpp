@@ -1,0 +1,321 @@
+/* SPDX-License-Identifier: MIT */
+#include "seat-zone-model.hpp"
+
+#include <algorithm>
+#include <charconv>
+
+namespace cabin {
+
+namespace {
+
+std::optional<std::uint32_t> parseId(const Properties &props, std::string_view key)
+{
+	auto it = props.find(key);
+	if (it == props.end())
+		return std::nullopt;
+	std::uint32_t value = 0;
+	const char *begin = it->second.data();
+	const char *end = begin + it->second.size();
+	auto [ptr, ec] = std::from_chars(begin, end, value);
+	if (ec != std::errc() || ptr != end)
+		return std::nullopt;
+	return value;
+}
+
+std::string propOr(const Properties &props, std::string_view key, std::string_view fallback = {})
+{
+	auto it = props.find(key);
+	return it == props.end() ? std::string(fallback) : it->second;
+}
+
+} // namespace
+
+const char *toString(SeatSource source)
+{
+	switch (source) {
+	case SeatSource::Socket:
+		return "socket";
+	case SeatSource::Uid:
+		return "uid";
+	case SeatSource::Default:
+		return "default";
+	case SeatSource::SessionManager:
+		return "session-manager";
+	case SeatSource::None:
+		break;
+	}
+	return "none";
+}
+
+SeatZoneModel::SeatZoneModel(CabinConfig config) : config_(std::move(config))
+{
+}
+
+bool SeatZoneModel::setDefaultSeat(const std::string &seat)
+{
+	std::erase_if(runtimeErrors_,
+		      [](const std::string &e) { return e.starts_with("cabin.default-seat"); });
+	bool valid = seat.empty() || config_.findSeat(seat);
+	if (!valid) {
+		std::string message = "cabin.default-seat = \"" + seat +
+				      "\": no seat with this name; clients without a seat stay "
+				      "unassigned";
+		runtimeErrors_.push_back(message);
+		warnings_.push_back(std::move(message));
+	}
+	defaultSeat_ = valid ? seat : std::string();
+	for (auto &[id, client] : clients_)
+		if (client.source == SeatSource::Default || client.source == SeatSource::None) {
+			client.seat = defaultSeat_;
+			client.source =
+				defaultSeat_.empty() ? SeatSource::None : SeatSource::Default;
+			reassignStreamsOf(id);
+		}
+	return valid;
+}
+
+void SeatZoneModel::assignClient(ClientState &client, const Properties &props)
+{
+	client.application = propOr(props, "application.name");
+	if (sessionManagerClient_ && client.id == *sessionManagerClient_) {
+		client.seat.clear();
+		client.source = SeatSource::SessionManager;
+		return;
+	}
+	/* Only server-set keys count: pipewire.sec.* cannot be written by the client. */
+	auto socketSeat = props.find(kSeatSocketProperty);
+	if (socketSeat != props.end()) {
+		if (config_.findSeat(socketSeat->second)) {
+			client.seat = socketSeat->second;
+			client.source = SeatSource::Socket;
+			return;
+		}
+		warnings_.push_back("client " + std::to_string(client.id) + ": " +
+				    kSeatSocketProperty + " = \"" + socketSeat->second +
+				    "\" names no configured seat; trying its uid");
+	}
+	if (std::optional<std::uint32_t> uid = parseId(props, "pipewire.sec.uid")) {
+		if (const SeatConfig *seat = config_.seatOfUid(*uid)) {
+			client.seat = seat->name;
+			client.source = SeatSource::Uid;
+			return;
+		}
+	}
+	client.seat = defaultSeat_;
+	client.source = defaultSeat_.empty() ? SeatSource::None : SeatSource::Default;
+}
+
+void SeatZoneModel::addClient(std::uint32_t id, const Properties &props)
+{
+	ClientState &client = clients_[id];
+	client.id = id;
+	assignClient(client, props);
+	reassignStreamsOf(id);
+}
+
+void SeatZoneModel::removeClient(std::uint32_t id)
+{
+	clients_.erase(id);
+}
+
+void SeatZoneModel::assignNode(NodeState &node)
+{
+	node.zone.clear();
+	node.seat.clear();
+	node.rank = 0;
+	const std::string mediaClass = propOr(node.props, "media.class");
+	if (mediaClass == "Audio/Sink" || mediaClass == "Audio/Source" ||
+	    mediaClass == "Audio/Source/Virtual") {
+		node.role = NodeRole::Device;
+		node.direction =
+			mediaClass == "Audio/Sink" ? Direction::Playback : Direction::Capture;
+		for (const ZoneConfig &zone : config_.zones) {
+			for (std::size_t rank = 0; rank < zone.devices.size(); rank++) {
+				if (zone.devices[rank].rules.matches(node.props)) {
+					node.zone = zone.name;
+					node.rank = rank;
+					node.seat = zone.seat;
+					return;
+				}
+			}
+		}
+		return;
+	}
+	if (mediaClass.starts_with("Stream/Output/Audio") ||
+	    mediaClass.starts_with("Stream/Input/Audio")) {
+		node.role = NodeRole::Stream;
+		node.direction = mediaClass.starts_with("Stream/Output") ? Direction::Playback
+									 : Direction::Capture;
+		if (node.clientId) {
+			auto client = clients_.find(*node.clientId);
+			if (client != clients_.end())
+				node.seat = client->second.seat;
+		}
+		if (const SeatConfig *seat = config_.findSeat(node.seat))
+			node.zone = seat->homeZone;
+		return;
+	}
+	node.role = NodeRole::Other;
+}
+
+void SeatZoneModel::reassignStreamsOf(std::uint32_t clientId)
+{
+	for (auto &[id, node] : nodes_)
+		if (node.role == NodeRole::Stream && node.clientId == clientId)
+			assignNode(node);
+}
+
+void SeatZoneModel::addNode(std::uint32_t id, const Properties &props)
+{
+	NodeState &node = nodes_[id];
+	node.id = id;
+	node.props = props;
+	node.name = propOr(props, "node.name");
+	node.clientId = parseId(props, "client.id");
+	assignNode(node);
+}
+
+void SeatZoneModel::removeNode(std::uint32_t id)
+{
+	nodes_.erase(id);
+}
+
+const NodeState *SeatZoneModel::node(std::uint32_t id) const
+{
+	auto it = nodes_.find(id);
+	return it == nodes_.end() ? nullptr : &it->second;
+}
+
+const ClientState *SeatZoneModel::client(std::uint32_t id) const
+{
+	auto it = clients_.find(id);
+	return it == clients_.end() ? nullptr : &it->second;
+}
+
+std::optional<std::uint32_t> SeatZoneModel::selectTarget(std::uint32_t streamId) const
+{
+	const NodeState *stream = node(streamId);
+	if (!stream || stream->role != NodeRole::Stream || stream->zone.empty())
+		return std::nullopt;
+	const NodeState *best = nullptr;
+	for (const auto &[id, candidate] : nodes_) {
+		if (candidate.role != NodeRole::Device || candidate.zone != stream->zone ||
+		    candidate.direction != stream->direction)
+			continue;
+		/* Lower rank is a better device; among equals the oldest node wins. */
+		if (!best || candidate.rank < best->rank)
+			best = &candidate;
+	}
+	if (!best)
+		return std::nullopt;
+	return best->id;
+}
+
+bool SeatZoneModel::mayTarget(std::uint32_t streamId, std::uint32_t targetId) const
+{
+	const NodeState *stream = node(streamId);
+	const NodeState *target = node(targetId);
+	if (!stream || !target || stream->seat.empty())
+		return false;
+	if (target->role == NodeRole::Stream)
+		return target->seat == stream->seat;
+	if (target->role != NodeRole::Device || target->zone.empty())
+		return false;
+	const ZoneConfig *zone = config_.findZone(target->zone);
+	return zone && config_.seatMayUse(stream->seat, *zone);
+}
+
+std::vector<std::string> SeatZoneModel::takeWarnings()
+{
+	return std::exchange(warnings_, {});
+}
+
+std::string SeatZoneModel::stateJson() const
+{
+	JsonWriter json;
+	json.beginObject();
+	json.key("version").value(1);
+	json.key("default-seat").value(defaultSeat_);
+
+	json.key("seats").beginArray();
+	for (const SeatConfig &seat : config_.seats) {
+		json.beginObject();
+		json.key("name").value(seat.name);
+		json.key("home-zone").value(seat.homeZone);
+		json.key("zones").beginArray();
+		for (const ZoneConfig &zone : config_.zones)
+			if (config_.seatMayUse(seat.name, zone))
+				json.value(zone.name);
+		json.endArray();
+		json.key("uids").beginArray();
+		for (std::uint32_t uid : seat.uids)
+			json.value(uid);
+		json.endArray();
+		json.key("clients").beginArray();
+		for (const auto &[id, client] : clients_)
+			if (client.seat == seat.name)
+				json.value(id);
+		json.endArray();
+		json.endObject();
+	}
+	json.endArray();
+
+	json.key("zones").beginArray();
+	for (const ZoneConfig &zone : config_.zones) {
+		json.beginObject();
+		json.key("name").value(zone.name);
+		json.key("kind").value(zone.kind == ZoneKind::Personal ? "personal" : "shared");
+		json.key(zone.kind == ZoneKind::Personal ? "seat" : "owner").value(zone.seat);
+		json.key("devices").beginArray();
+		for (const DeviceRule &rule : zone.devices) {
+			json.beginObject();
+			json.key("matches").raw(rule.rules.source());
+			json.endObject();
+		}
+		json.endArray();
+		json.endObject();
+	}
+	json.endArray();
+
+	json.key("clients").beginArray();
+	for (const auto &[id, client] : clients_) {
+		json.beginObject();
+		json.key("id").value(id);
+		json.key("seat").value(client.seat);
+		json.key("identity").value(toString(client.source));
+		json.key("application").value(client.application);
+		json.endObject();
+	}
+	json.endArray();
+
+	json.key("nodes").beginArray();
+	for (const auto &[id, node] : nodes_) {
+		if (node.role == NodeRole::Other)
+			continue;
+		json.beginObject();
+		json.key("id").value(id);
+		json.key("name").value(node.name);
+		json.key("role").value(node.role == NodeRole::Device ? "device" : "stream");
+		json.key("direction")
+			.value(node.direction == Direction::Playback ? "playback" : "capture");
+		json.key("seat").value(node.seat);
+		json.key("zone").value(node.zone);
+		if (node.role == NodeRole::Device)
+			json.key("rank").value(static_cast<std::int64_t>(node.rank));
+		else if (node.clientId)
+			json.key("client").value(*node.clientId);
+		json.endObject();
+	}
+	json.endArray();
+
+	json.key("errors").beginArray();
+	for (const std::string &error : config_.errors)
+		json.value(error);
+	for (const std::string &error : runtimeErrors_)
+		json.value(error);
+	json.endArray();
+	json.endObject();
+	return json.str();
+}
+
+} // namespace cabin

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The live seat/zone model: which client belongs to which seat, which device
+ * node belongs to which zone, which stream to which seat, and where a
+ * stream may and should be linked. Plain C++, no GObject, driven by the
+ * module glue on WirePlumber's main thread.
+ */
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cabin-config.hpp"
+
+namespace cabin {
+
+/* Client property set by the server from the per-seat socket; clients cannot write it. */
+inline constexpr const char *kSeatSocketProperty = "pipewire.sec.cabin.seat";
+
+enum class NodeRole { Device, Stream, Other };
+enum class Direction { Playback, Capture };
+
+/* How a client's seat was decided, most trusted first. */
+enum class SeatSource { Socket, Uid, Default, None, SessionManager };
+
+const char *toString(SeatSource source);
+
+struct ClientState {
+	std::uint32_t id = 0;
+	std::string seat;
+	SeatSource source = SeatSource::None;
+	std::string application;
+};
+
+struct NodeState {
+	std::uint32_t id = 0;
+	std::string name;
+	NodeRole role = NodeRole::Other;
+	Direction direction = Direction::Playback;
+	Properties props;
+	std::optional<std::uint32_t> clientId;
+	/* Devices: zone and rank (index of the first matching device rule). */
+	std::string zone;
+	std::size_t rank = 0;
+	/* Streams: the seat of the owning client. */
+	std::string seat;
+};
+
+class SeatZoneModel
+{
+public:
+	explicit SeatZoneModel(CabinConfig config);
+
+	const CabinConfig &config() const { return config_; }
+
+	/*
+	 * The seat for clients that have no trusted seat. Returns false, and
+	 * keeps no default, when \a seat names no configured seat.
+	 */
+	bool setDefaultSeat(const std::string &seat);
+	const std::string &defaultSeat() const { return defaultSeat_; }
+
+	/* The session manager's own client: its streams are not seat streams. */
+	void setSessionManagerClient(std::uint32_t id) { sessionManagerClient_ = id; }
+
+	void addClient(std::uint32_t id, const Properties &props);
+	void removeClient(std::uint32_t id);
+	void addNode(std::uint32_t id, const Properties &props);
+	void removeNode(std::uint32_t id);
+
+	const NodeState *node(std::uint32_t id) const;
+	const std::map<std::uint32_t, NodeState> &nodes() const { return nodes_; }
+	const ClientState *client(std::uint32_t id) const;
+
+	/* Best present device of the stream's home zone, or nothing. */
+	std::optional<std::uint32_t> selectTarget(std::uint32_t streamId) const;
+	/* Whether the stream's seat may be linked to \a targetId. */
+	bool mayTarget(std::uint32_t streamId, std::uint32_t targetId) const;
+
+	/* Messages for the log, naming the offending key and value, since the last call. */
+	std::vector<std::string> takeWarnings();
+
+	/* The whole state as JSON (schema in docs/metadata.md). */
+	std::string stateJson() const;
+
+private:
+	void assignClient(ClientState &client, const Properties &props);
+	void assignNode(NodeState &node);
+	void reassignStreamsOf(std::uint32_t clientId);
+
+	CabinConfig config_;
+	std::string defaultSeat_;
+	std::optional<std::uint32_t> sessionManagerClient_;
+	std::map<std::uint32_t, ClientState> clients_;
+	std::map<std::uint32_t, NodeState> nodes_;
+	std::vector<std::string> warnings_;
+	/* Runtime problems (bad socket seat, unknown default) shown in the state. */
+	std::vector<std::string> runtimeErrors_;
+};
+
+} // namespace cabin
