@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: MIT */
+#include <gtest/gtest.h>
+
+#include "cabin-config.hpp"
+
+namespace cabin {
+namespace {
+
+constexpr const char *kSeats = R"([
+  { name = driver }
+  { name = rear-left, uids = [ 1001 ] }
+])";
+
+constexpr const char *kZones = R"([
+  { name = cabin, owner = driver
+    devices = [ { matches = [ { node.name = "cabin.speakers" } ] } ] }
+  { name = rear-left, seat = rear-left
+    devices = [
+      { matches = [ { node.name = "rear-left.headphones" } ] }
+      { matches = [ { node.name = "~rear-left\\.headrest.*" } ] }
+    ] }
+])";
+
+bool hasErrorContaining(const CabinConfig &config, const std::string &needle)
+{
+	for (const std::string &error : config.errors)
+		if (error.find(needle) != std::string::npos)
+			return true;
+	return false;
+}
+
+std::string allErrors(const CabinConfig &config)
+{
+	std::string out;
+	for (const std::string &error : config.errors)
+		out += error + "\n";
+	return out;
+}
+
+TEST(Config, ParsesSeatsZonesAndDerivesHomeZones)
+{
+	CabinConfig config = parseCabinConfig(kSeats, kZones);
+	EXPECT_TRUE(config.errors.empty()) << allErrors(config);
+	ASSERT_EQ(config.seats.size(), 2u);
+	ASSERT_EQ(config.zones.size(), 2u);
+	EXPECT_EQ(config.findSeat("driver")->homeZone, "cabin");
+	EXPECT_EQ(config.findSeat("rear-left")->homeZone, "rear-left");
+	EXPECT_EQ(config.seatOfUid(1001)->name, "rear-left");
+	EXPECT_EQ(config.seatOfUid(1002), nullptr);
+	EXPECT_EQ(config.findZone("cabin")->kind, ZoneKind::Shared);
+	EXPECT_EQ(config.findZone("rear-left")->kind, ZoneKind::Personal);
+	EXPECT_EQ(config.findZone("rear-left")->devices.size(), 2u);
+	EXPECT_TRUE(config.seatMayUse("driver", *config.findZone("cabin")));
+	EXPECT_FALSE(config.seatMayUse("rear-left", *config.findZone("cabin")));
+}
+
+TEST(Config, ExplicitHomeZoneMustBeUsableBySeat)
+{
+	CabinConfig config = parseCabinConfig(
+		R"([ { name = driver } { name = rear-left, home-zone = cabin } ])", kZones);
+	EXPECT_EQ(config.findSeat("rear-left")->homeZone, "rear-left");
+	EXPECT_TRUE(hasErrorContaining(config, "cabin.seats[1] (rear-left).home-zone = \"cabin\""))
+		<< allErrors(config);
+}
+
+TEST(Config, InvalidZoneIsSkippedOthersKept)
+{
+	CabinConfig config = parseCabinConfig(kSeats, R"([
+	  { name = cabin, owner = driver, devices = [ { matches = [ { node.name = a } ] } ] }
+	  { name = ghost, owner = nobody, devices = [] }
+	  { name = both, owner = driver, seat = driver, devices = [] }
+	  { owner = driver }
+	  { name = cabin, owner = driver, devices = [] }
+	])");
+	EXPECT_EQ(config.zones.size(), 1u);
+	EXPECT_TRUE(
+		hasErrorContaining(config, "cabin.zones[1] (ghost).owner = \"nobody\": no seat"))
+		<< allErrors(config);
+	EXPECT_TRUE(hasErrorContaining(config, "cabin.zones[2] (both): a zone needs exactly one"))
+		<< allErrors(config);
+	EXPECT_TRUE(hasErrorContaining(config, "cabin.zones[3].name = (missing)"))
+		<< allErrors(config);
+	EXPECT_TRUE(
+		hasErrorContaining(config, "cabin.zones[4] (cabin).name = \"cabin\": a zone with"))
+		<< allErrors(config);
+}
+
+TEST(Config, InvalidSeatEntriesAreReported)
+{
+	CabinConfig config = parseCabinConfig(R"([
+	  { name = driver, uids = [ 1000, -5, "x", 1000 ] }
+	  { name = "bad name!" }
+	  { name = driver }
+	  { name = other, uids = [ 1000 ], colour = blue }
+	  "just a string"
+	])",
+					      "[]");
+	ASSERT_EQ(config.seats.size(), 2u);
+	EXPECT_EQ(config.findSeat("driver")->uids, std::vector<std::uint32_t>{1000});
+	EXPECT_TRUE(config.findSeat("other")->uids.empty());
+	EXPECT_TRUE(hasErrorContaining(config, "cabin.seats[0] (driver).uids: -5: not a uid"))
+		<< allErrors(config);
+	EXPECT_TRUE(hasErrorContaining(config, "cabin.seats[0] (driver).uids: \"x\": not a uid"));
+	EXPECT_TRUE(hasErrorContaining(config, "cabin.seats[1].name = \"bad name!\""));
+	EXPECT_TRUE(
+		hasErrorContaining(config, "cabin.seats[2] (driver).name = \"driver\": a seat"));
+	EXPECT_TRUE(hasErrorContaining(config,
+				       "cabin.seats[3] (other).uids: 1000: already mapped to seat "
+				       "\"driver\""));
+	EXPECT_TRUE(
+		hasErrorContaining(config, "cabin.seats[3] (other).colour = \"blue\": unknown"));
+	EXPECT_TRUE(hasErrorContaining(config, "cabin.seats[4] = \"just a string\""));
+}
+
+TEST(Config, BadDeviceRuleSkipsOnlyThatDevice)
+{
+	CabinConfig config = parseCabinConfig(kSeats, R"([
+	  { name = rear-left, seat = rear-left
+	    devices = [
+	      { matches = [ { node.name = "~([unclosed" } ] }
+	      { matches = [] }
+	      { nomatches = 1 }
+	      { matches = [ { node.name = ok } ] }
+	    ] }
+	])");
+	ASSERT_EQ(config.zones.size(), 1u);
+	EXPECT_EQ(config.zones[0].devices.size(), 1u);
+	EXPECT_TRUE(hasErrorContaining(config, "cabin.zones[0] (rear-left).devices[0].matches: "
+					       "node.name = \"~([unclosed\""))
+		<< allErrors(config);
+	EXPECT_TRUE(hasErrorContaining(config, "devices[1].matches = []"));
+	EXPECT_TRUE(hasErrorContaining(config, "devices[2] = {\"nomatches\":1}"));
+}
+
+TEST(Config, MalformedSectionIsReportedAndIgnored)
+{
+	CabinConfig config = parseCabinConfig("{ not = an-array }", kZones);
+	EXPECT_TRUE(config.seats.empty());
+	EXPECT_TRUE(hasErrorContaining(config, "cabin.seats = {\"not\":\"an-array\"}: expected an "
+					       "array"))
+		<< allErrors(config);
+	/* Without seats no zone can name its seat or owner. */
+	EXPECT_TRUE(config.zones.empty());
+}
+
+TEST(Config, SeatWithoutZoneIsReported)
+{
+	CabinConfig config = parseCabinConfig("[ { name = lonely } ]", "[]");
+	EXPECT_TRUE(hasErrorContaining(config, "(lonely): the seat has no zone"))
+		<< allErrors(config);
+}
+
+TEST(MatchRules, MatchesWirePlumberGrammar)
+{
+	auto rulesJson = JsonValue::parse(R"([
+	  { node.name = "~alsa_output\\..*", device.bus = "!usb" }
+	  { node.name = exact, media.role = null }
+	])");
+	ASSERT_TRUE(rulesJson);
+	MatchRules rules;
+	std::string error;
+	ASSERT_TRUE(rules.parse(*rulesJson, &error)) << error;
+	EXPECT_TRUE(rules.matches({{"node.name", "alsa_output.pci"}, {"device.bus", "pci"}}));
+	EXPECT_FALSE(rules.matches({{"node.name", "alsa_output.pci"}, {"device.bus", "usb"}}));
+	/* Negation needs the property to exist. */
+	EXPECT_FALSE(rules.matches({{"node.name", "alsa_output.pci"}}));
+	EXPECT_FALSE(rules.matches({{"node.name", "xalsa_output.pci"}, {"device.bus", "pci"}}));
+	EXPECT_TRUE(rules.matches({{"node.name", "exact"}}));
+	EXPECT_FALSE(rules.matches({{"node.name", "exact"}, {"media.role", "Music"}}));
+	EXPECT_FALSE(rules.matches({{"node.name", "exactly"}}));
+}
+
+} // namespace
+} // namespace cabin

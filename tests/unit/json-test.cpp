@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+#include <gtest/gtest.h>
+
+#include "json.hpp"
+
+namespace cabin {
+namespace {
+
+TEST(Json, ParsesRelaxedSpaJson)
+{
+	auto value = JsonValue::parse(
+		R"({ name = driver uids = [ 1001 1002 ] "quoted key": "a \"b\"" })");
+	ASSERT_TRUE(value);
+	ASSERT_TRUE(value->isObject());
+	EXPECT_EQ(value->stringOr("name"), "driver");
+	const JsonValue *uids = value->find("uids");
+	ASSERT_TRUE(uids && uids->isArray());
+	ASSERT_EQ(uids->items().size(), 2u);
+	EXPECT_EQ(uids->items()[1].toInt(), 1002);
+	EXPECT_EQ(value->stringOr("quoted key"), "a \"b\"");
+}
+
+TEST(Json, DistinguishesScalarKinds)
+{
+	auto value = JsonValue::parse("[ null true 42 -1.5 word \"42\" ]");
+	ASSERT_TRUE(value);
+	const auto &items = value->items();
+	ASSERT_EQ(items.size(), 6u);
+	EXPECT_TRUE(items[0].isNull());
+	EXPECT_EQ(items[1].toBool(), true);
+	EXPECT_TRUE(items[2].isNumber());
+	EXPECT_TRUE(items[3].isNumber());
+	EXPECT_FALSE(items[3].toInt());
+	EXPECT_TRUE(items[4].isString());
+	EXPECT_TRUE(items[5].isString());
+	EXPECT_EQ(items[5].text(), "42");
+}
+
+TEST(Json, ReportsMalformedInputWithLocation)
+{
+	std::string error;
+	EXPECT_FALSE(JsonValue::parse("[ { a = 1 ", &error));
+	EXPECT_FALSE(error.empty());
+}
+
+TEST(Json, RoundTripsThroughStrictJson)
+{
+	auto value = JsonValue::parse(R"({ a = [ 1 "two\n" { b = null } ] c = false })");
+	ASSERT_TRUE(value);
+	EXPECT_EQ(value->toJson(), R"({"a":[1,"two\n",{"b":null}],"c":false})");
+	auto again = JsonValue::parse(value->toJson());
+	ASSERT_TRUE(again);
+	EXPECT_EQ(again->toJson(), value->toJson());
+}
+
+TEST(Json, WriterInsertsCommasAndEscapes)
+{
+	JsonWriter writer;
+	writer.beginObject().key("s").value("q\"\x01").key("n").value(3).key("list").beginArray();
+	writer.value(true).null().beginObject().endObject().endArray().endObject();
+	EXPECT_EQ(writer.str(), R"({"s":"q\"\u0001","n":3,"list":[true,null,{}]})");
+}
+
+} // namespace
+} // namespace cabin
