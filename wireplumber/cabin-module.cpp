@@ -230,22 +230,22 @@ void CabinModule::publish()
 		if (node.role == NodeRole::Other)
 			continue;
 		std::pair<std::string, std::string> wanted{node.seat, node.zone};
-		auto found = published_.find(id);
-		if (found != published_.end() && found->second == wanted)
+		auto [entry, added] = published_.try_emplace(id);
+		if (!added && entry->second == wanted)
 			continue;
+		/* A stream the policy may already have asked about, or one that moved seat. */
 		if (node.role == NodeRole::Stream)
 			streamsChanged = true;
-		if (wanted.first.empty() && wanted.second.empty()) {
-			if (found != published_.end()) {
-				wp_metadata_set(md, id, "cabin.seat", nullptr, nullptr);
-				wp_metadata_set(md, id, "cabin.zone", nullptr, nullptr);
-				published_.erase(found);
-			}
-			continue;
+		bool wasPublished =
+			!added && !(entry->second.first.empty() && entry->second.second.empty());
+		entry->second = wanted;
+		if (!wanted.first.empty() || !wanted.second.empty()) {
+			wp_metadata_set(md, id, "cabin.seat", "Spa:String", node.seat.c_str());
+			wp_metadata_set(md, id, "cabin.zone", "Spa:String", node.zone.c_str());
+		} else if (wasPublished) {
+			wp_metadata_set(md, id, "cabin.seat", nullptr, nullptr);
+			wp_metadata_set(md, id, "cabin.zone", nullptr, nullptr);
 		}
-		published_[id] = wanted;
-		wp_metadata_set(md, id, "cabin.seat", "Spa:String", node.seat.c_str());
-		wp_metadata_set(md, id, "cabin.zone", "Spa:String", node.zone.c_str());
 	}
 
 	wp_metadata_set(md, 0, "cabin.state", "Spa:String:JSON", state.c_str());

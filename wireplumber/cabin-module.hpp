@@ -62,7 +62,7 @@ private:
 	WpObjectManager *nodes_ = nullptr;
 	WpSettings *settings_ = nullptr;
 	guintptr settingsSubscription_ = 0;
-	/* What the metadata currently says per node: seat, zone. */
+	/* Seat and zone per device or stream node as last published (empty: none). */
 	std::map<guint32, std::pair<std::string, std::string>> published_;
 	std::string publishedState_;
 };

@@ -75,15 +75,22 @@ SimpleEventHook {
       log:info (si, string.format ("seat %s: stream %d -> %s (%d)", seat,
           stream_id, tostring (target.properties ["node.name"]), device_id))
       event:set_data ("target", target)
-    elseif si_flags.peer_id == nil then
-      -- nothing to unlink: wait quietly instead of failing the client
-      log:info (si, string.format ("seat %s: no device present for stream %d",
-          seat, stream_id))
+    else
+      -- No device for this seat now. Unlink the stream ourselves and stop
+      -- here, so that no later stock hook puts a global default in its place;
+      -- it waits, without an error to the client, until a device appears.
+      local link = si_flags.peer_id and lutils.lookupLink (si.id, si_flags.peer_id)
+      if link then
+        link:remove ()
+        log:info (si, string.format ("seat %s: no device for stream %d, unlinked",
+            seat, stream_id))
+      else
+        log:info (si, string.format ("seat %s: no device present for stream %d",
+            seat, stream_id))
+      end
+      si_flags.peer_id = nil
       event:set_data ("target", nil)
       event:stop_processing ()
-    else
-      -- let prepare-link drop the old link; the stream then waits
-      event:set_data ("target", nil)
     end
   end
 }:register ()

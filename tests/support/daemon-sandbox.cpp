@@ -1,0 +1,408 @@
+/* SPDX-License-Identifier: MIT */
+#include "daemon-sandbox.hpp"
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <filesystem>
+#include <fstream>
+#include <grp.h>
+#include <map>
+#include <pwd.h>
+#include <signal.h>
+#include <sstream>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+extern char **environ;
+
+namespace cabin::test {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string envOr(const char *name, const char *fallback)
+{
+	const char *value = std::getenv(name);
+	return value && *value ? value : fallback;
+}
+
+std::string readFile(const std::string &path)
+{
+	std::ifstream in(path);
+	std::stringstream text;
+	text << in.rdbuf();
+	return text.str();
+}
+
+bool waitPid(pid_t pid, std::chrono::milliseconds timeout, int *status)
+{
+	auto deadline = std::chrono::steady_clock::now() + timeout;
+	do {
+		pid_t res = waitpid(pid, status, WNOHANG);
+		if (res == pid || (res < 0 && errno == ECHILD))
+			return true;
+		std::this_thread::sleep_for(10ms);
+	} while (std::chrono::steady_clock::now() < deadline);
+	return false;
+}
+
+} // namespace
+
+DaemonSandbox::DaemonSandbox(SandboxOptions options) : options_(std::move(options))
+{
+	std::string base = envOr("CABIN_TEST_TMPDIR", "/tmp");
+	std::string pattern = base + "/cabin-test-XXXXXX";
+	std::vector<char> buffer(pattern.begin(), pattern.end());
+	buffer.push_back('\0');
+	if (mkdtemp(buffer.data()))
+		dir_ = buffer.data();
+}
+
+DaemonSandbox::~DaemonSandbox()
+{
+	for (pid_t pid : children_)
+		stop(pid);
+	stop(wireplumber_);
+	stop(pipewire_);
+	if (dir_.empty())
+		return;
+	if (keep_) {
+		std::fprintf(stderr, "daemon logs kept in %s (pipewire.log, wireplumber.log)\n",
+			     dir_.c_str());
+		return;
+	}
+	std::error_code ignored;
+	fs::remove_all(dir_, ignored);
+}
+
+std::string DaemonSandbox::sourceRoot()
+{
+	return envOr("CABIN_SOURCE_ROOT", ".");
+}
+
+std::string DaemonSandbox::buildRoot()
+{
+	return envOr("CABIN_BUILD_ROOT", "build");
+}
+
+SandboxOptions DaemonSandbox::sedan()
+{
+	std::string src = sourceRoot();
+	SandboxOptions options;
+	options.pipewireFragments = {src +
+				     "/conf.d/examples/sedan/pipewire.conf.d/50-cabin-sedan.conf"};
+	options.wireplumberFragments = {
+		src + "/conf.d/examples/sedan/wireplumber.conf.d/60-cabin-sedan.conf",
+		src + "/conf.d/sandbox/wireplumber.conf.d/90-cabin-sandbox.conf"};
+	return options;
+}
+
+std::vector<std::string> DaemonSandbox::environment(const ClientOptions &client) const
+{
+	std::vector<std::string> env;
+	for (char **entry = environ; *entry; entry++) {
+		std::string_view item(*entry);
+		/* The sandbox decides where everything lives; drop inherited settings. */
+		if (item.starts_with("PIPEWIRE_") || item.starts_with("WIREPLUMBER_") ||
+		    item.starts_with("XDG_") || item.starts_with("DBUS_") ||
+		    item.starts_with("HOME="))
+			continue;
+		env.emplace_back(item);
+	}
+	std::string src = sourceRoot();
+	std::string build = buildRoot();
+	std::string wpConfig = dir_ + "/wpconf";
+	if (options_.cabin)
+		wpConfig += ":" + src + "/conf.d";
+	env.push_back("HOME=" + dir_);
+	env.push_back("XDG_RUNTIME_DIR=" + dir_ + "/run");
+	env.push_back("PIPEWIRE_RUNTIME_DIR=" + dir_ + "/run");
+	env.push_back("XDG_CONFIG_HOME=" + dir_ + "/config");
+	env.push_back("XDG_STATE_HOME=" + dir_ + "/state");
+	env.push_back("XDG_DATA_HOME=" + dir_ + "/data");
+	env.push_back("DBUS_SESSION_BUS_ADDRESS=disabled:");
+	env.push_back("WIREPLUMBER_CONFIG_DIR=" + wpConfig + ":" CABIN_WP_SYSTEM_DATA_DIR);
+	env.push_back("WIREPLUMBER_DATA_DIR=" + src + "/lua:" CABIN_WP_SYSTEM_DATA_DIR);
+	env.push_back("WIREPLUMBER_MODULE_DIR=" + build +
+		      "/wireplumber:" CABIN_WP_SYSTEM_MODULE_DIR);
+	env.push_back("WIREPLUMBER_DEBUG=" + options_.wireplumberDebug);
+	if (!client.remote.empty())
+		env.push_back("PIPEWIRE_REMOTE=" + client.remote);
+	return env;
+}
+
+pid_t DaemonSandbox::spawnWithLog(const std::vector<std::string> &argv, const ClientOptions &client,
+				  const std::string &logPath)
+{
+	std::vector<std::string> env = environment(client);
+	std::vector<char *> envp, args;
+	for (std::string &entry : env)
+		envp.push_back(entry.data());
+	envp.push_back(nullptr);
+	std::vector<std::string> argvCopy = argv;
+	for (std::string &arg : argvCopy)
+		args.push_back(arg.data());
+	args.push_back(nullptr);
+
+	pid_t pid = fork();
+	if (pid != 0)
+		return pid;
+	/* Child: only async-signal-safe calls from here on. */
+	int log = open(logPath.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+	if (log >= 0) {
+		dup2(log, STDOUT_FILENO);
+		dup2(log, STDERR_FILENO);
+		close(log);
+	}
+	int devnull = open("/dev/null", O_RDONLY);
+	if (devnull >= 0)
+		dup2(devnull, STDIN_FILENO);
+	setpgid(0, 0);
+	if (client.uid) {
+		gid_t gid = client.gid.value_or(static_cast<gid_t>(*client.uid));
+		if (setgroups(0, nullptr) < 0 || setgid(gid) < 0 || setuid(*client.uid) < 0)
+			_exit(126);
+	}
+	execvpe(args[0], args.data(), envp.data());
+	_exit(127);
+}
+
+pid_t DaemonSandbox::spawn(const std::vector<std::string> &argv, const ClientOptions &client)
+{
+	std::string name = fs::path(argv.at(0)).filename();
+	std::string logPath =
+		dir_ + "/client-" + std::to_string(++spawnCount_) + "-" + name + ".log";
+	pid_t pid = spawnWithLog(argv, client, logPath);
+	if (pid > 0)
+		children_.push_back(pid);
+	return pid;
+}
+
+void DaemonSandbox::stop(pid_t pid)
+{
+	if (pid <= 0)
+		return;
+	int status = 0;
+	if (kill(pid, SIGTERM) == 0 && !waitPid(pid, 5s, &status)) {
+		kill(pid, SIGKILL);
+		waitPid(pid, 5s, &status);
+	}
+	std::erase(children_, pid);
+}
+
+std::optional<std::string> DaemonSandbox::run(const std::vector<std::string> &argv,
+					      const ClientOptions &client, int *exitStatus)
+{
+	std::string outPath = dir_ + "/run-" + std::to_string(++spawnCount_) + ".out";
+	pid_t pid = spawnWithLog(argv, client, outPath);
+	if (pid < 0)
+		return std::nullopt;
+	int status = 0;
+	if (!waitPid(pid, 20s, &status)) {
+		kill(pid, SIGKILL);
+		waitPid(pid, 5s, &status);
+		return std::nullopt;
+	}
+	std::string output = readFile(outPath);
+	std::error_code ignored;
+	fs::remove(outPath, ignored);
+	int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	if (exitStatus)
+		*exitStatus = code;
+	if (code != 0 && !exitStatus)
+		return std::nullopt;
+	return output;
+}
+
+bool DaemonSandbox::start(std::string *error)
+{
+	if (dir_.empty()) {
+		*error = "cannot create a sandbox directory";
+		return false;
+	}
+	/* Clients running as other uids must reach the sockets. */
+	chmod(dir_.c_str(), 0755);
+	for (const char *sub : {"run", "config/pipewire/pipewire.conf.d", "state", "data",
+				"wpconf/wireplumber.conf.d"})
+		fs::create_directories(dir_ + "/" + sub);
+	chmod((dir_ + "/run").c_str(), 0755);
+	for (const std::string &fragment : options_.pipewireFragments)
+		fs::copy_file(fragment, dir_ + "/config/pipewire/pipewire.conf.d/" +
+						fs::path(fragment).filename().string());
+	for (const std::string &fragment : options_.wireplumberFragments)
+		fs::copy_file(fragment, dir_ + "/wpconf/wireplumber.conf.d/" +
+						fs::path(fragment).filename().string());
+	for (const auto &[name, text] : options_.wireplumberTexts)
+		std::ofstream(dir_ + "/wpconf/wireplumber.conf.d/" + name) << text;
+
+	pipewire_ = spawnWithLog({"pipewire"}, {}, dir_ + "/pipewire.log");
+	bool up = waitFor([&] {
+		int status = 0;
+		return run({"pw-cli", "info", "0"}, {}, &status) && status == 0;
+	});
+	if (!up) {
+		*error = "pipewire did not come up; see " + dir_ + "/pipewire.log";
+		keepLogs();
+		return false;
+	}
+	wireplumber_ = spawnWithLog({"wireplumber"}, {}, dir_ + "/wireplumber.log");
+	/* Ready when the policy has published its state (or, for stock, the default metadata). */
+	up = waitFor([&] {
+		int status = 0;
+		if (waitpid(wireplumber_, &status, WNOHANG) == wireplumber_) {
+			wireplumber_ = -1;
+			return true;
+		}
+		if (options_.cabin)
+			return metadataValue("cabin", 0, "cabin.state").has_value();
+		auto out = run({"pw-metadata", "-n", "default"}, {}, &status);
+		return out && out->find("default.configured") != std::string::npos;
+	});
+	if (!up || wireplumber_ < 0) {
+		*error = "wireplumber did not come up; see " + dir_ + "/wireplumber.log";
+		keepLogs();
+		return false;
+	}
+	return true;
+}
+
+pid_t DaemonSandbox::playTone(const std::string &nodeName, const ClientOptions &client,
+			      const std::vector<std::string> &extraProps)
+{
+	std::vector<std::string> argv = {buildRoot() + "/tools/cabin-tone", "node.name=" + nodeName,
+					 "media.name=" + nodeName};
+	argv.insert(argv.end(), extraProps.begin(), extraProps.end());
+	return spawn(argv, client);
+}
+
+std::optional<JsonValue> DaemonSandbox::dump()
+{
+	auto out = run({"pw-dump", "--no-colors"});
+	if (!out)
+		return std::nullopt;
+	return JsonValue::parse(*out);
+}
+
+namespace {
+
+const JsonValue *nodeProps(const JsonValue &object)
+{
+	const JsonValue *info = object.find("info");
+	return info ? info->find("props") : nullptr;
+}
+
+bool isType(const JsonValue &object, std::string_view type)
+{
+	return object.stringOr("type") == type;
+}
+
+} // namespace
+
+std::optional<std::uint32_t> DaemonSandbox::nodeId(const std::string &nodeName)
+{
+	auto graph = dump();
+	if (!graph)
+		return std::nullopt;
+	for (const JsonValue &object : graph->items()) {
+		const JsonValue *props = nodeProps(object);
+		if (isType(object, "PipeWire:Interface:Node") && props &&
+		    props->stringOr("node.name") == nodeName)
+			return static_cast<std::uint32_t>(object.find("id")->toInt().value_or(0));
+	}
+	return std::nullopt;
+}
+
+std::set<std::string> DaemonSandbox::linkedTargets(const std::string &nodeName)
+{
+	std::set<std::string> targets;
+	auto graph = dump();
+	if (!graph)
+		return targets;
+	std::map<std::int64_t, std::string> names;
+	for (const JsonValue &object : graph->items()) {
+		const JsonValue *props = nodeProps(object);
+		if (isType(object, "PipeWire:Interface:Node") && props)
+			names[object.find("id")->toInt().value_or(-1)] =
+				props->stringOr("node.name");
+	}
+	for (const JsonValue &object : graph->items()) {
+		if (!isType(object, "PipeWire:Interface:Link"))
+			continue;
+		const JsonValue *info = object.find("info");
+		if (!info)
+			continue;
+		auto out = info->find("output-node-id")->toInt().value_or(-1);
+		auto in = info->find("input-node-id")->toInt().value_or(-1);
+		if (names[out] == nodeName)
+			targets.insert(names[in]);
+	}
+	return targets;
+}
+
+bool DaemonSandbox::waitForTargets(const std::string &nodeName,
+				   const std::set<std::string> &targets,
+				   std::chrono::milliseconds timeout)
+{
+	return waitFor([&] { return linkedTargets(nodeName) == targets; }, timeout);
+}
+
+std::optional<std::string>
+DaemonSandbox::metadataValue(const std::string &name, std::uint32_t subject, const std::string &key)
+{
+	auto out = run({"pw-metadata", "-n", name, std::to_string(subject), key});
+	if (!out)
+		return std::nullopt;
+	/* Line format: update: id:N key:'K' value:'V' type:'T' */
+	std::string marker = "key:'" + key + "' value:'";
+	auto start = out->find(marker);
+	if (start == std::string::npos)
+		return std::nullopt;
+	start += marker.size();
+	auto end = out->rfind("' type:");
+	if (end == std::string::npos || end < start)
+		return std::nullopt;
+	return out->substr(start, end - start);
+}
+
+std::optional<JsonValue> DaemonSandbox::cabinState()
+{
+	auto text = metadataValue("cabin", 0, "cabin.state");
+	if (!text)
+		return std::nullopt;
+	return JsonValue::parse(*text);
+}
+
+bool DaemonSandbox::waitFor(const std::function<bool()> &condition,
+			    std::chrono::milliseconds timeout)
+{
+	auto deadline = std::chrono::steady_clock::now() + timeout;
+	for (;;) {
+		if (condition())
+			return true;
+		if (std::chrono::steady_clock::now() >= deadline)
+			return false;
+		std::this_thread::sleep_for(50ms); /* polling interval, not a wait for an outcome */
+	}
+}
+
+std::string DaemonSandbox::wireplumberLog() const
+{
+	return readFile(dir_ + "/wireplumber.log");
+}
+
+std::optional<TestUser> findTestUser(const std::string &name)
+{
+	if (geteuid() != 0)
+		return std::nullopt;
+	struct passwd *entry = getpwnam(name.c_str());
+	if (!entry)
+		return std::nullopt;
+	return TestUser{entry->pw_uid, entry->pw_gid};
+}
+
+} // namespace cabin::test

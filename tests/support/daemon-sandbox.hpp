@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * DaemonSandbox: runs the real `pipewire` and `wireplumber` binaries with
+ * Cabin's fragments in private XDG directories, starts clients as a given
+ * seat socket or uid, and answers questions about the live graph through
+ * the stock tools (pw-dump, pw-metadata). Every wait has a deadline.
+ */
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <set>
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+#include "json.hpp"
+
+namespace cabin::test {
+
+using namespace std::chrono_literals;
+
+struct SandboxOptions {
+	/* Paths of pipewire.conf.d fragments to install. */
+	std::vector<std::string> pipewireFragments;
+	/* Paths of wireplumber.conf.d fragments to install. */
+	std::vector<std::string> wireplumberFragments;
+	/* Extra wireplumber.conf.d fragments written from text: file name, content. */
+	std::vector<std::pair<std::string, std::string>> wireplumberTexts;
+	/* Load Cabin's own wireplumber fragment (false: stock WirePlumber policy). */
+	bool cabin = true;
+	std::string wireplumberDebug = "m-cabin:4,s-cabin-linking:4,s-linking:3";
+};
+
+struct ClientOptions {
+	/* Socket to connect to (PIPEWIRE_REMOTE); empty for the default. */
+	std::string remote;
+	/* Run as this uid (and its primary gid); unset: as ourselves. */
+	std::optional<uid_t> uid;
+	std::optional<gid_t> gid;
+};
+
+class DaemonSandbox
+{
+public:
+	explicit DaemonSandbox(SandboxOptions options);
+	~DaemonSandbox();
+	DaemonSandbox(const DaemonSandbox &) = delete;
+	DaemonSandbox &operator=(const DaemonSandbox &) = delete;
+
+	/* Starts both daemons and waits until the policy is up. */
+	bool start(std::string *error);
+
+	/* Where the sources and the build are (from the test environment). */
+	static std::string sourceRoot();
+	static std::string buildRoot();
+	/* The sedan example's fragments plus the no-hardware sandbox fragment. */
+	static SandboxOptions sedan();
+
+	/* Starts a program with the sandbox's environment; output goes to a log file. */
+	pid_t spawn(const std::vector<std::string> &argv, const ClientOptions &client = {});
+	/* Stops a spawned program (SIGTERM, then SIGKILL after a deadline). */
+	void stop(pid_t pid);
+	/* Runs a program to completion and returns its stdout, or nullopt on failure. */
+	std::optional<std::string> run(const std::vector<std::string> &argv,
+				       const ClientOptions &client = {}, int *exitStatus = nullptr);
+
+	/* Starts cabin-tone as a playback stream named \a nodeName. */
+	pid_t playTone(const std::string &nodeName, const ClientOptions &client = {},
+		       const std::vector<std::string> &extraProps = {});
+
+	/* The graph as pw-dump sees it. */
+	std::optional<JsonValue> dump();
+	std::optional<std::uint32_t> nodeId(const std::string &nodeName);
+	/* Names of the nodes an output node is linked to. */
+	std::set<std::string> linkedTargets(const std::string &nodeName);
+	/* Waits until \a nodeName is linked to exactly \a targets. */
+	bool waitForTargets(const std::string &nodeName, const std::set<std::string> &targets,
+			    std::chrono::milliseconds timeout = 10s);
+	/* The cabin.state JSON published by module-cabin. */
+	std::optional<JsonValue> cabinState();
+	/* Value of \a key on \a subject in metadata \a name, as pw-metadata prints it. */
+	std::optional<std::string> metadataValue(const std::string &name, std::uint32_t subject,
+						 const std::string &key);
+
+	/* Polls \a condition until it holds or the deadline passes. */
+	static bool waitFor(const std::function<bool()> &condition,
+			    std::chrono::milliseconds timeout = 10s);
+
+	const std::string &directory() const { return dir_; }
+	std::string wireplumberLog() const;
+	/* Keep the directory and logs after destruction (set on test failure). */
+	void keepLogs() { keep_ = true; }
+
+private:
+	std::vector<std::string> environment(const ClientOptions &client) const;
+	pid_t spawnWithLog(const std::vector<std::string> &argv, const ClientOptions &client,
+			   const std::string &logPath);
+
+	SandboxOptions options_;
+	std::string dir_;
+	pid_t pipewire_ = -1;
+	pid_t wireplumber_ = -1;
+	std::vector<pid_t> children_;
+	int spawnCount_ = 0;
+	bool keep_ = false;
+};
+
+/* A test user created by scripts/test (`useradd`), if present and usable. */
+struct TestUser {
+	uid_t uid;
+	gid_t gid;
+};
+std::optional<TestUser> findTestUser(const std::string &name);
+
+} // namespace cabin::test
