@@ -1,0 +1,92 @@
+# Shared by scripts/test, scripts/demo and scripts/bench: install what is
+# missing on Debian 12 (with bookworm-backports) or Debian 13, then build.
+# Idempotent: a machine that has everything is left alone.
+
+CABIN_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+CABIN_BUILD=${CABIN_BUILD:-$CABIN_ROOT/build}
+
+cabin_log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+cabin_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+cabin_as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"
+  elif command -v sudo >/dev/null; then sudo "$@"
+  else cabin_die "need root to run: $*"
+  fi
+}
+
+# Packages that come from Debian itself on every supported release.
+CABIN_BASE_PACKAGES=(g++ ninja-build pkg-config python3 libgtest-dev libasound2-dev
+  libsystemd-dev libglib2.0-dev clang-format jq)
+# Packages that need bookworm-backports on Debian 12 (PipeWire >= 1.4,
+# WirePlumber >= 0.5.8, Meson >= 1.7).
+CABIN_NEW_PACKAGES=(pipewire pipewire-bin wireplumber libpipewire-0.3-dev libspa-0.2-dev
+  libwireplumber-0.5-dev meson)
+
+cabin_version_ok() { # command, minimum version
+  local have
+  have=$("$1" --version 2>/dev/null | grep -oE '[0-9]+\.[0-9]+(\.[0-9]+)?' | tail -n1)
+  [ -n "$have" ] && dpkg --compare-versions "$have" ge "$2"
+}
+
+cabin_have_everything() {
+  local pkg
+  for pkg in "${CABIN_BASE_PACKAGES[@]}" "${CABIN_NEW_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' || return 1
+  done
+  cabin_version_ok pipewire 1.4 && cabin_version_ok wireplumber 0.5.8 && cabin_version_ok meson 1.7
+}
+
+cabin_install_deps() {
+  if cabin_have_everything; then
+    return 0
+  fi
+  [ -r /etc/os-release ] || cabin_die "cannot tell the distribution (/etc/os-release missing)"
+  . /etc/os-release
+  local release=()
+  case "${ID:-}:${VERSION_CODENAME:-}" in
+    debian:bookworm)
+      if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+        cabin_log "enabling bookworm-backports"
+        cabin_as_root tee /etc/apt/sources.list.d/cabin-bookworm-backports.sources >/dev/null <<'SRC'
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: bookworm-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+      fi
+      release=(-t bookworm-backports)
+      ;;
+    debian:trixie|debian:forky|debian:sid) ;;
+    *) cabin_die "unsupported system ${PRETTY_NAME:-unknown}: Cabin needs Debian 12 or 13" ;;
+  esac
+  cabin_log "installing build and test dependencies"
+  cabin_as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
+  cabin_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+    "${release[@]}" "${CABIN_NEW_PACKAGES[@]}"
+  cabin_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+    "${CABIN_BASE_PACKAGES[@]}"
+  cabin_have_everything || cabin_die "dependencies still missing or too old after installing"
+}
+
+cabin_build() {
+  if [ -f "$CABIN_BUILD/build.ninja" ]; then
+    meson setup --reconfigure "$CABIN_BUILD" "$CABIN_ROOT" >/dev/null
+  else
+    cabin_log "configuring $CABIN_BUILD"
+    meson setup "$CABIN_BUILD" "$CABIN_ROOT"
+  fi
+  cabin_log "building"
+  ninja -C "$CABIN_BUILD"
+}
+
+# Real users for the uid-based seat tests (clients run under their uids).
+cabin_ensure_test_users() {
+  [ "$(id -u)" = 0 ] || { cabin_log "not root: uid-based tests will be skipped"; return 0; }
+  local user
+  for user in cabin-passenger cabin-guest; do
+    id "$user" >/dev/null 2>&1 ||
+      useradd --system --no-create-home --shell /usr/sbin/nologin "$user"
+  done
+}
