@@ -102,7 +102,13 @@ void CabinModule::disable()
 		g_signal_handlers_disconnect_by_data(nodes_, this);
 	g_clear_object(&clients_);
 	g_clear_object(&nodes_);
+	if (idlePublish_) {
+		g_source_destroy(idlePublish_);
+		g_source_unref(idlePublish_);
+		idlePublish_ = nullptr;
+	}
 	g_clear_object(&metadata_);
+	askedWhileUnknown_.clear();
 	published_.clear();
 	publishedState_.clear();
 	ready_ = false;
@@ -113,7 +119,7 @@ void CabinModule::stepReady()
 	if (--pending_ > 0)
 		return;
 	ready_ = true;
-	commit();
+	publish();
 	if (enabling_) {
 		wp_object_update_features(WP_OBJECT(plugin_), WP_PLUGIN_FEATURE_ENABLED, 0);
 		enabling_ = nullptr;
@@ -201,9 +207,18 @@ void CabinModule::logWarnings()
 void CabinModule::commit()
 {
 	logWarnings();
-	if (!ready_)
+	if (!ready_ || idlePublish_)
 		return;
-	publish();
+	/* Many graph events arrive together; publish once they are all in. */
+	wp_core_idle_add(core_, &idlePublish_, onIdlePublish, this, nullptr);
+}
+
+gboolean CabinModule::onIdlePublish(gpointer self)
+{
+	auto *module = static_cast<CabinModule *>(self);
+	g_clear_pointer(&module->idlePublish_, g_source_unref);
+	module->publish();
+	return G_SOURCE_REMOVE;
 }
 
 void CabinModule::publish()
@@ -233,8 +248,13 @@ void CabinModule::publish()
 		auto [entry, added] = published_.try_emplace(id);
 		if (!added && entry->second == wanted)
 			continue;
-		/* A stream the policy may already have asked about, or one that moved seat. */
-		if (node.role == NodeRole::Stream)
+		/*
+		 * Re-run linking for a stream that moved seat, or that the hook
+		 * deferred because it was not known yet. A stream that is simply
+		 * new needs nothing: its session item triggers the rescan.
+		 */
+		if (node.role == NodeRole::Stream &&
+		    (!added || askedWhileUnknown_.erase(id) > 0))
 			streamsChanged = true;
 		bool wasPublished =
 			!added && !(entry->second.first.empty() && entry->second.second.empty());

@@ -10,6 +10,7 @@
 
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 
 #include <wp/wp.h>
@@ -32,8 +33,11 @@ public:
 
 	SeatZoneModel &model() { return model_; }
 
-	/* Publishes changes and asks the linking policy to re-run. */
+	/* Publishes changes (coalesced on idle) and asks the linking policy to re-run. */
 	void commit();
+
+	/* Notes that the policy asked about a node the model does not know yet. */
+	void noteUnknownNode(guint32 id) { askedWhileUnknown_.insert(id); }
 
 private:
 	static void onManagerInstalled(WpObjectManager *om, gpointer self);
@@ -47,6 +51,7 @@ private:
 
 	void readDefaultSeat();
 	void stepReady();
+	static gboolean onIdlePublish(gpointer self);
 	void publish();
 	void scheduleRescan();
 	void logWarnings();
@@ -65,6 +70,9 @@ private:
 	/* Seat and zone per device or stream node as last published (empty: none). */
 	std::map<guint32, std::pair<std::string, std::string>> published_;
 	std::string publishedState_;
+	/* Streams the linking hook deferred because they were not in the model yet. */
+	std::set<guint32> askedWhileUnknown_;
+	GSource *idlePublish_ = nullptr;
 };
 
 } // namespace cabin

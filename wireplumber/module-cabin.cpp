@@ -109,8 +109,11 @@ gchar *getIdentity(CabinPlugin *self, guint nodeId)
 {
 	cabin::CabinModule *module = moduleOf(self);
 	const cabin::NodeState *node = module ? module->model().node(nodeId) : nullptr;
-	if (!node)
+	if (!node) {
+		if (module)
+			module->noteUnknownNode(nodeId);
 		return nullptr;
+	}
 	const cabin::ClientState *client =
 		node->clientId ? module->model().client(*node->clientId) : nullptr;
 	return g_strdup(client ? cabin::toString(client->source) : "none");

@@ -261,7 +261,7 @@ bool DaemonSandbox::start(std::string *error)
 		if (options_.cabin)
 			return metadataValue("cabin", 0, "cabin.state").has_value();
 		auto out = run({"pw-metadata", "-n", "default"}, {}, &status);
-		return out && out->find("default.configured") != std::string::npos;
+		return out && out->find("default.audio.sink") != std::string::npos;
 	});
 	if (!up || wireplumber_ < 0) {
 		*error = "wireplumber did not come up; see " + dir_ + "/wireplumber.log";
