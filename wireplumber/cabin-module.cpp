@@ -253,8 +253,7 @@ void CabinModule::publish()
 		 * deferred because it was not known yet. A stream that is simply
 		 * new needs nothing: its session item triggers the rescan.
 		 */
-		if (node.role == NodeRole::Stream &&
-		    (!added || askedWhileUnknown_.erase(id) > 0))
+		if (node.role == NodeRole::Stream && (!added || askedWhileUnknown_.erase(id) > 0))
 			streamsChanged = true;
 		bool wasPublished =
 			!added && !(entry->second.first.empty() && entry->second.second.empty());
