@@ -125,6 +125,29 @@ TEST_F(SedanTest, MovingAStreamThroughMetadataIsCheckedToo)
 	expectRoutedTo("rear-left.film", "rear-left.headphones");
 }
 
+TEST_F(SedanTest, RememberedTargetDoesNotOverrideTheZone)
+{
+	/*
+	 * The passenger moves the film to the headrest the way pavucontrol does
+	 * (by serial, which stock WirePlumber remembers), then restarts the player.
+	 */
+	auto headrest = sandbox_->nodeProperty("rear-left.headrest", "object.serial");
+	ASSERT_TRUE(headrest);
+	pid_t player = sandbox_->playTone("rear-left.film", kRearLeft, {"application.name=player"});
+	expectRoutedTo("rear-left.film", "rear-left.headphones");
+	auto stream = sandbox_->nodeId("rear-left.film");
+	ASSERT_TRUE(stream);
+	ASSERT_TRUE(sandbox_->run({"pw-metadata", "-n", "default", std::to_string(*stream),
+				   "target.object", *headrest, "Spa:Id"}));
+	expectRoutedTo("rear-left.film", "rear-left.headrest");
+	sandbox_->stop(player);
+	ASSERT_TRUE(sandbox_->waitFor([&] { return !sandbox_->nodeId("rear-left.film"); }));
+
+	/* Stock WirePlumber would restore the headrest; the zone's best device wins. */
+	sandbox_->playTone("rear-left.film", kRearLeft, {"application.name=player"});
+	expectRoutedTo("rear-left.film", "rear-left.headphones");
+}
+
 TEST_F(SedanTest, ClientWithoutSeatFallsToDefaultSeatAndFollowsIt)
 {
 	/* The shared socket, as root (uid 0 is in no seat's uid table). */

@@ -317,6 +317,21 @@ std::optional<std::uint32_t> DaemonSandbox::nodeId(const std::string &nodeName)
 	return std::nullopt;
 }
 
+std::optional<std::string> DaemonSandbox::nodeProperty(const std::string &nodeName,
+						       const std::string &key)
+{
+	auto graph = dump();
+	if (!graph)
+		return std::nullopt;
+	for (const JsonValue &object : graph->items()) {
+		const JsonValue *props = nodeProps(object);
+		if (isType(object, "PipeWire:Interface:Node") && props &&
+		    props->stringOr("node.name") == nodeName && props->find(key))
+			return props->find(key)->text();
+	}
+	return std::nullopt;
+}
+
 std::set<std::string> DaemonSandbox::linkedTargets(const std::string &nodeName)
 {
 	std::set<std::string> targets;

@@ -74,6 +74,9 @@ public:
 	/* The graph as pw-dump sees it. */
 	std::optional<JsonValue> dump();
 	std::optional<std::uint32_t> nodeId(const std::string &nodeName);
+	/* A property of the node named \a nodeName, as pw-dump shows it. */
+	std::optional<std::string> nodeProperty(const std::string &nodeName,
+						const std::string &key);
 	/* Names of the nodes an output node is linked to. */
 	std::set<std::string> linkedTargets(const std::string &nodeName);
 	/* Waits until \a nodeName is linked to exactly \a targets. */
