@@ -303,33 +303,36 @@ bool isType(const JsonValue &object, std::string_view type)
 
 } // namespace
 
-std::optional<std::uint32_t> DaemonSandbox::nodeId(const std::string &nodeName)
+/* The pw-dump object of the node named \a nodeName, or nullptr. */
+static const JsonValue *findNode(const JsonValue &graph, const std::string &nodeName)
 {
-	auto graph = dump();
-	if (!graph)
-		return std::nullopt;
-	for (const JsonValue &object : graph->items()) {
+	for (const JsonValue &object : graph.items()) {
 		const JsonValue *props = nodeProps(object);
 		if (isType(object, "PipeWire:Interface:Node") && props &&
 		    props->stringOr("node.name") == nodeName)
-			return static_cast<std::uint32_t>(object.find("id")->toInt().value_or(0));
+			return &object;
 	}
-	return std::nullopt;
+	return nullptr;
+}
+
+std::optional<std::uint32_t> DaemonSandbox::nodeId(const std::string &nodeName)
+{
+	auto graph = dump();
+	const JsonValue *node = graph ? findNode(*graph, nodeName) : nullptr;
+	if (!node)
+		return std::nullopt;
+	return static_cast<std::uint32_t>(node->find("id")->toInt().value_or(0));
 }
 
 std::optional<std::string> DaemonSandbox::nodeProperty(const std::string &nodeName,
 						       const std::string &key)
 {
 	auto graph = dump();
-	if (!graph)
+	const JsonValue *node = graph ? findNode(*graph, nodeName) : nullptr;
+	const JsonValue *value = node ? nodeProps(*node)->find(key) : nullptr;
+	if (!value)
 		return std::nullopt;
-	for (const JsonValue &object : graph->items()) {
-		const JsonValue *props = nodeProps(object);
-		if (isType(object, "PipeWire:Interface:Node") && props &&
-		    props->stringOr("node.name") == nodeName && props->find(key))
-			return props->find(key)->text();
-	}
-	return std::nullopt;
+	return value->text();
 }
 
 std::set<std::string> DaemonSandbox::linkedTargets(const std::string &nodeName)
