@@ -159,7 +159,7 @@ private:
 		}
 		const JsonValue *who = seat ? seat : owner;
 		const char *whoKey = seat ? ".seat" : ".owner";
-		if (!who->isString() || !config_.findSeat(who->text())) {
+		if (!(who->isString() || who->isNumber()) || !config_.findSeat(who->text())) {
 			error(key + whoKey + " = " + who->toJson() +
 			      ": no seat with this name; zone skipped");
 			return;

@@ -119,7 +119,7 @@ gchar *getIdentity(CabinPlugin *self, guint nodeId)
 	return g_strdup(client ? cabin::toString(client->source) : "none");
 }
 
-/* get-state() -> the whole state as JSON (docs/metadata.md). */
+/* get-state() -> the whole state as JSON (docs/module-cabin.md). */
 gchar *getState(CabinPlugin *self)
 {
 	cabin::CabinModule *module = moduleOf(self);

@@ -83,7 +83,7 @@ public:
 	/* Messages for the log, naming the offending key and value, since the last call. */
 	std::vector<std::string> takeWarnings();
 
-	/* The whole state as JSON (schema in docs/metadata.md). */
+	/* The whole state as JSON (schema in docs/module-cabin.md). */
 	std::string stateJson() const;
 
 private:
@@ -97,7 +97,7 @@ private:
 	std::map<std::uint32_t, ClientState> clients_;
 	std::map<std::uint32_t, NodeState> nodes_;
 	std::vector<std::string> warnings_;
-	/* Runtime problems (bad socket seat, unknown default) shown in the state. */
+	/* Runtime problems shown in the state (an unknown cabin.default-seat). */
 	std::vector<std::string> runtimeErrors_;
 };
 
