@@ -27,7 +27,7 @@ public:
 	CabinModule(const CabinModule &) = delete;
 	CabinModule &operator=(const CabinModule &) = delete;
 
-	/* Starts the metadata and object managers; calls \a done once all are ready. */
+	/* Starts the metadata and object managers; finishes \a transition once all are ready. */
 	void enable(WpTransition *transition);
 	void disable();
 

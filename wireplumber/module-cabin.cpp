@@ -30,9 +30,15 @@ G_DEFINE_TYPE(CabinPlugin, cabin_plugin, WP_TYPE_PLUGIN)
 
 namespace {
 
-cabin::CabinModule *moduleOf(CabinPlugin *self)
+/* The model's entry for \a nodeId, or nullptr (noting the query when the node is unknown). */
+const cabin::NodeState *findNode(CabinPlugin *self, guint nodeId)
 {
-	return self->module;
+	if (!self->module)
+		return nullptr;
+	const cabin::NodeState *node = self->module->model().node(nodeId);
+	if (!node)
+		self->module->noteUnknownNode(nodeId);
+	return node;
 }
 
 void cabin_plugin_enable(WpPlugin *plugin, WpTransition *transition)
@@ -57,7 +63,7 @@ void cabin_plugin_enable(WpPlugin *plugin, WpTransition *transition)
 
 void cabin_plugin_disable(WpPlugin *plugin)
 {
-	if (cabin::CabinModule *module = moduleOf(CABIN_PLUGIN(plugin)))
+	if (cabin::CabinModule *module = CABIN_PLUGIN(plugin)->module)
 		module->disable();
 }
 
@@ -72,32 +78,28 @@ void cabin_plugin_finalize(GObject *object)
 /* select-target(stream id) -> device id, or 0 when the seat has no device present. */
 guint selectTarget(CabinPlugin *self, guint streamId)
 {
-	cabin::CabinModule *module = moduleOf(self);
-	if (!module)
+	if (!self->module)
 		return 0;
-	return module->model().selectTarget(streamId).value_or(0);
+	return self->module->model().selectTarget(streamId).value_or(0);
 }
 
 /* may-target(stream id, target id) -> whether the stream's seat may be linked there. */
 gboolean mayTarget(CabinPlugin *self, guint streamId, guint targetId)
 {
-	cabin::CabinModule *module = moduleOf(self);
-	return module && module->model().mayTarget(streamId, targetId);
+	return self->module && self->module->model().mayTarget(streamId, targetId);
 }
 
 /* get-seat(node id) -> seat name, "" for nodes of no seat, NULL for unknown nodes. */
 gchar *getSeat(CabinPlugin *self, guint nodeId)
 {
-	cabin::CabinModule *module = moduleOf(self);
-	const cabin::NodeState *node = module ? module->model().node(nodeId) : nullptr;
+	const cabin::NodeState *node = findNode(self, nodeId);
 	return node ? g_strdup(node->seat.c_str()) : nullptr;
 }
 
 /* get-zone(node id) -> zone name, "" for nodes in no zone, NULL for unknown nodes. */
 gchar *getZone(CabinPlugin *self, guint nodeId)
 {
-	cabin::CabinModule *module = moduleOf(self);
-	const cabin::NodeState *node = module ? module->model().node(nodeId) : nullptr;
+	const cabin::NodeState *node = findNode(self, nodeId);
 	return node ? g_strdup(node->zone.c_str()) : nullptr;
 }
 
@@ -107,23 +109,18 @@ gchar *getZone(CabinPlugin *self, guint nodeId)
  */
 gchar *getIdentity(CabinPlugin *self, guint nodeId)
 {
-	cabin::CabinModule *module = moduleOf(self);
-	const cabin::NodeState *node = module ? module->model().node(nodeId) : nullptr;
-	if (!node) {
-		if (module)
-			module->noteUnknownNode(nodeId);
+	const cabin::NodeState *node = findNode(self, nodeId);
+	if (!node)
 		return nullptr;
-	}
 	const cabin::ClientState *client =
-		node->clientId ? module->model().client(*node->clientId) : nullptr;
+		node->clientId ? self->module->model().client(*node->clientId) : nullptr;
 	return g_strdup(client ? cabin::toString(client->source) : "none");
 }
 
 /* get-state() -> the whole state as JSON (docs/module-cabin.md). */
 gchar *getState(CabinPlugin *self)
 {
-	cabin::CabinModule *module = moduleOf(self);
-	return module ? g_strdup(module->model().stateJson().c_str()) : nullptr;
+	return self->module ? g_strdup(self->module->model().stateJson().c_str()) : nullptr;
 }
 
 } // namespace
