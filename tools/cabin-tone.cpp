@@ -9,13 +9,15 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
-#include <numbers>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <pipewire/pipewire.h>
 #include <spa/param/audio/format-utils.h>
 #include <spa/utils/result.h>
+
+#include "tone-generator.hpp"
 
 namespace {
 
@@ -33,7 +35,7 @@ struct Player {
 	Options options;
 	pw_main_loop *loop = nullptr;
 	pw_stream *stream = nullptr;
-	double phase = 0.0;
+	std::optional<cabin::ToneGenerator> tone;
 	std::uint64_t framesWritten = 0;
 };
 
@@ -62,14 +64,8 @@ void onProcess(void *data)
 	std::uint32_t frames = plane.maxsize / stride;
 	if (buffer->requested && buffer->requested < frames)
 		frames = static_cast<std::uint32_t>(buffer->requested);
-	const double step =
-		2.0 * std::numbers::pi * player->options.frequency / player->options.rate;
 	for (std::uint32_t i = 0; i < frames; i++) {
-		auto value =
-			static_cast<float>(player->options.amplitude * std::sin(player->phase));
-		player->phase += step;
-		if (player->phase > 2.0 * std::numbers::pi)
-			player->phase -= 2.0 * std::numbers::pi;
+		float value = player->tone->next();
 		for (int c = 0; c < channels; c++)
 			samples[i * channels + c] = value;
 	}
@@ -167,6 +163,8 @@ int main(int argc, char **argv)
 	if (!parseArgs(argc, argv, player.options))
 		return 2;
 
+	player.tone.emplace(player.options.frequency, player.options.amplitude,
+			    player.options.rate);
 	pw_init(&argc, &argv);
 	player.loop = pw_main_loop_new(nullptr);
 	pw_loop_add_signal(pw_main_loop_get_loop(player.loop), SIGINT, onSignal, &player);

@@ -88,9 +88,11 @@ TEST_F(SedanTest, StreamFollowsHeadphonesAwayAndBack)
 	expectRoutedTo("rear-left.film", "rear-left.headrest");
 
 	ASSERT_TRUE(sandbox_->run({"pw-cli", "create-node", "adapter",
-				   "{ factory.name = support.null-audio-sink "
+				   "{ factory.name = cabin.alsa.zone-sink "
 				   "node.name = rear-left.headphones media.class = Audio/Sink "
-				   "audio.position = [ FL FR ] object.linger = true }"}));
+				   "api.alsa.path = cabin_sedan_amp node.group = cabin.sedan-amp "
+				   "cabin.alsa.channels = [ 4 5 ] audio.position = [ FL FR ] "
+				   "object.linger = true }"}));
 	expectRoutedTo("rear-left.film", "rear-left.headphones");
 }
 

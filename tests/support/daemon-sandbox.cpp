@@ -94,8 +94,10 @@ SandboxOptions DaemonSandbox::sedan()
 {
 	std::string src = sourceRoot();
 	SandboxOptions options;
-	options.pipewireFragments = {src +
-				     "/conf.d/examples/sedan/pipewire.conf.d/50-cabin-sedan.conf"};
+	options.pipewireFragments = {
+		src + "/conf.d/pipewire.conf.d/40-cabin.conf",
+		src + "/conf.d/examples/sedan/pipewire.conf.d/50-cabin-sedan.conf"};
+	options.alsaFragments = {src + "/conf.d/examples/sedan/alsa/50-cabin-sedan-amp.conf"};
 	options.wireplumberFragments = {
 		src + "/conf.d/examples/sedan/wireplumber.conf.d/60-cabin-sedan.conf",
 		src + "/conf.d/sandbox/wireplumber.conf.d/90-cabin-sandbox.conf"};
@@ -131,6 +133,8 @@ std::vector<std::string> DaemonSandbox::environment(const ClientOptions &client)
 	env.push_back("WIREPLUMBER_MODULE_DIR=" + build +
 		      "/wireplumber:" CABIN_WP_SYSTEM_MODULE_DIR);
 	env.push_back("WIREPLUMBER_DEBUG=" + options_.wireplumberDebug);
+	env.push_back("SPA_PLUGIN_DIR=" + build + "/spa-plugins:" CABIN_SPA_SYSTEM_PLUGIN_DIR);
+	env.push_back("CABIN_AMP_DIR=" + ampDirectory());
 	if (!client.remote.empty())
 		env.push_back("PIPEWIRE_REMOTE=" + client.remote);
 	return env;
@@ -227,13 +231,25 @@ bool DaemonSandbox::start(std::string *error)
 	}
 	/* Clients running as other uids must reach the sockets. */
 	chmod(dir_.c_str(), 0755);
-	for (const char *sub : {"run", "config/pipewire/pipewire.conf.d", "state", "data",
-				"wpconf/wireplumber.conf.d"})
+	for (const char *sub : {"run", "config/pipewire/pipewire.conf.d", "config/alsa", "state",
+				"data", "wpconf/wireplumber.conf.d", "amp"})
 		fs::create_directories(dir_ + "/" + sub);
+	{
+		/* alsa-lib reads $XDG_CONFIG_HOME/alsa/asoundrc; the amplifier plugin
+		 * is taken from the build tree. */
+		std::ofstream asoundrc(dir_ + "/config/alsa/asoundrc");
+		asoundrc << "pcm_type.cabin_amp { lib \"" << buildRoot()
+			 << "/simulator/libasound_module_pcm_cabin_amp.so\" }\n";
+		for (const std::string &fragment : options_.alsaFragments)
+			asoundrc << "<" << fragment << ">\n";
+		asoundrc << options_.alsaText << "\n";
+	}
 	chmod((dir_ + "/run").c_str(), 0755);
 	for (const std::string &fragment : options_.pipewireFragments)
 		fs::copy_file(fragment, dir_ + "/config/pipewire/pipewire.conf.d/" +
 						fs::path(fragment).filename().string());
+	for (const auto &[name, text] : options_.pipewireTexts)
+		std::ofstream(dir_ + "/config/pipewire/pipewire.conf.d/" + name) << text;
 	for (const std::string &fragment : options_.wireplumberFragments)
 		fs::copy_file(fragment, dir_ + "/wpconf/wireplumber.conf.d/" +
 						fs::path(fragment).filename().string());
@@ -269,6 +285,26 @@ bool DaemonSandbox::start(std::string *error)
 		return false;
 	}
 	return true;
+}
+
+std::optional<std::string> DaemonSandbox::ampCommand(const std::string &socketName,
+						     const std::string &command)
+{
+	return run(
+		{buildRoot() + "/simulator/cabin-amp", ampDirectory() + "/" + socketName, command});
+}
+
+std::optional<std::string> DaemonSandbox::ampStatus(const std::string &socketName,
+						    const std::string &key)
+{
+	auto out = ampCommand(socketName, "status");
+	if (!out)
+		return std::nullopt;
+	std::istringstream lines(*out);
+	for (std::string line; std::getline(lines, line);)
+		if (line.starts_with(key + "="))
+			return line.substr(key.size() + 1);
+	return std::nullopt;
 }
 
 pid_t DaemonSandbox::playTone(const std::string &nodeName, const ClientOptions &client,

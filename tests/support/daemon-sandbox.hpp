@@ -25,10 +25,16 @@ using namespace std::chrono_literals;
 struct SandboxOptions {
 	/* Paths of pipewire.conf.d fragments to install. */
 	std::vector<std::string> pipewireFragments;
+	/* Extra pipewire.conf.d fragments written from text: file name, content. */
+	std::vector<std::pair<std::string, std::string>> pipewireTexts;
 	/* Paths of wireplumber.conf.d fragments to install. */
 	std::vector<std::string> wireplumberFragments;
 	/* Extra wireplumber.conf.d fragments written from text: file name, content. */
 	std::vector<std::pair<std::string, std::string>> wireplumberTexts;
+	/* ALSA configuration files to include (the simulated amplifier's PCMs). */
+	std::vector<std::string> alsaFragments;
+	/* Extra ALSA configuration text, appended after the fragments. */
+	std::string alsaText;
 	/* Load Cabin's own wireplumber fragment (false: stock WirePlumber policy). */
 	bool cabin = true;
 	std::string wireplumberDebug = "m-cabin:4,s-cabin-linking:4,s-linking:3";
@@ -93,6 +99,13 @@ public:
 			    std::chrono::milliseconds timeout = 10s);
 
 	const std::string &directory() const { return dir_; }
+	/* Where the simulated amplifier keeps its recordings and sockets (CABIN_AMP_DIR). */
+	std::string ampDirectory() const { return dir_ + "/amp"; }
+	/* Sends `status` or `xrun` to the amplifier socket \a socketName with cabin-amp. */
+	std::optional<std::string> ampCommand(const std::string &socketName,
+					      const std::string &command);
+	/* A key of the amplifier's status (e.g. "state"), or nullopt if the PCM is closed. */
+	std::optional<std::string> ampStatus(const std::string &socketName, const std::string &key);
 	std::string wireplumberLog() const;
 	/* Keep the directory and logs after destruction (set on test failure). */
 	void keepLogs() { keep_ = true; }
