@@ -21,13 +21,21 @@ void accumulateScalar(float *dst, const float *src, std::uint32_t frames)
 		dst[i] += src[i];
 }
 
+/* A NaN from a broken client becomes silence, not a full-scale pulse. */
+inline float finiteOrZero(float value)
+{
+	return value == value ? value : 0.0f;
+}
+
 inline std::int16_t toS16(float value)
 {
+	value = finiteOrZero(value);
 	return static_cast<std::int16_t>(std::lrintf(std::clamp(value, -1.0f, 1.0f) * kS16Scale));
 }
 
 inline std::int32_t toS32(float value)
 {
+	value = finiteOrZero(value);
 	/* Multiply instead of << so negative values stay well defined. */
 	return static_cast<std::int32_t>(std::lrintf(std::clamp(value, -1.0f, 1.0f) * kS24Scale)) *
 	       256;
@@ -57,7 +65,7 @@ void interleaveF32Scalar(void *dst, const float *const *planes, std::uint32_t ch
 	auto *out = static_cast<float *>(dst);
 	for (std::uint32_t i = 0; i < frames; i++)
 		for (std::uint32_t c = 0; c < channels; c++)
-			*out++ = std::clamp(planes[c][i], -1.0f, 1.0f);
+			*out++ = std::clamp(finiteOrZero(planes[c][i]), -1.0f, 1.0f);
 }
 
 void deinterleaveS16Scalar(float *const *planes, const void *src, std::uint32_t channels,
@@ -107,10 +115,16 @@ __attribute__((target("sse2"))) void accumulateSse2(float *dst, const float *src
 		dst[i] += src[i];
 }
 
+/* NaN lanes to 0, the rest clamped to [-1, 1]. */
+__attribute__((target("sse2"))) inline __m128 clampx4(__m128 value)
+{
+	value = _mm_and_ps(value, _mm_cmpord_ps(value, value));
+	return _mm_min_ps(_mm_max_ps(value, _mm_set1_ps(-1.0f)), _mm_set1_ps(1.0f));
+}
+
 __attribute__((target("sse2"))) inline __m128i toS32x4(__m128 value)
 {
-	const __m128 lo = _mm_set1_ps(-1.0f), hi = _mm_set1_ps(1.0f);
-	__m128 clamped = _mm_min_ps(_mm_max_ps(value, lo), hi);
+	__m128 clamped = clampx4(value);
 	/* cvtps2dq rounds to nearest even, like lrintf in the default mode. */
 	__m128i s24 = _mm_cvtps_epi32(_mm_mul_ps(clamped, _mm_set1_ps(kS24Scale)));
 	return _mm_slli_epi32(s24, 8);
@@ -155,7 +169,7 @@ std::int32_t toS32Scalar(float value)
 
 std::int32_t toF32BitsScalar(float value)
 {
-	float clamped = std::clamp(value, -1.0f, 1.0f);
+	float clamped = std::clamp(finiteOrZero(value), -1.0f, 1.0f);
 	std::int32_t bits;
 	std::memcpy(&bits, &clamped, 4);
 	return bits;
@@ -173,9 +187,7 @@ __attribute__((target("sse2"))) void interleaveF32Sse2(void *dst, const float *c
 {
 	auto clampBits = [](__m128 value) __attribute__((target("sse2")))
 	{
-		__m128 clamped =
-			_mm_min_ps(_mm_max_ps(value, _mm_set1_ps(-1.0f)), _mm_set1_ps(1.0f));
-		return _mm_castps_si128(clamped);
+		return _mm_castps_si128(clampx4(value));
 	};
 	interleave4(static_cast<std::int32_t *>(dst), planes, channels, frames, clampBits,
 		    toF32BitsScalar);
@@ -185,14 +197,13 @@ __attribute__((target("sse2"))) void interleaveS16Sse2(void *dst, const float *c
 						       std::uint32_t channels, std::uint32_t frames)
 {
 	auto *out = static_cast<std::int16_t *>(dst);
-	const __m128 lo = _mm_set1_ps(-1.0f), hi = _mm_set1_ps(1.0f);
 	const __m128 scale = _mm_set1_ps(kS16Scale);
 	std::uint32_t i = 0;
 	/* Eight frames per channel, packed with saturation, then scattered. */
 	for (; i + 8 <= frames; i += 8) {
 		for (std::uint32_t c = 0; c < channels; c++) {
-			__m128 a = _mm_min_ps(_mm_max_ps(_mm_loadu_ps(planes[c] + i), lo), hi);
-			__m128 b = _mm_min_ps(_mm_max_ps(_mm_loadu_ps(planes[c] + i + 4), lo), hi);
+			__m128 a = clampx4(_mm_loadu_ps(planes[c] + i));
+			__m128 b = clampx4(_mm_loadu_ps(planes[c] + i + 4));
 			__m128i packed = _mm_packs_epi32(_mm_cvtps_epi32(_mm_mul_ps(a, scale)),
 							 _mm_cvtps_epi32(_mm_mul_ps(b, scale)));
 			alignas(16) std::int16_t lanes[8];

@@ -5,7 +5,7 @@
  * interleaved sample format. Each kernel has a scalar reference and SIMD
  * variants; the unit tests hold every variant to the scalar one.
  *
- * Conversions round to nearest and clamp to [-1, 1]. S32 carries 24 bits
+ * Conversions round to nearest, clamp to [-1, 1] and turn NaN into 0. S32 carries 24 bits
  * of precision (a float holds 24): the sample is scaled to 24 bits and
  * shifted up by 8, so every variant gives the same bits.
  *

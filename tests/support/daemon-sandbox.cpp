@@ -291,7 +291,7 @@ std::optional<std::string> DaemonSandbox::ampCommand(const std::string &socketNa
 						     const std::string &command)
 {
 	return run(
-		{buildRoot() + "/simulator/cabin-amp", ampDirectory() + "/" + socketName, command});
+		{buildRoot() + "/simulator/cabin-amp", command, ampDirectory() + "/" + socketName});
 }
 
 std::optional<std::string> DaemonSandbox::ampStatus(const std::string &socketName,

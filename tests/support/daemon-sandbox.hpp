@@ -99,9 +99,10 @@ public:
 			    std::chrono::milliseconds timeout = 10s);
 
 	const std::string &directory() const { return dir_; }
+	pid_t pipewirePid() const { return pipewire_; }
 	/* Where the simulated amplifier keeps its recordings and sockets (CABIN_AMP_DIR). */
 	std::string ampDirectory() const { return dir_ + "/amp"; }
-	/* Sends `status` or `xrun` to the amplifier socket \a socketName with cabin-amp. */
+	/* Runs `cabin-amp COMMAND SOCKET` (status, xrun) on the socket \a socketName. */
 	std::optional<std::string> ampCommand(const std::string &socketName,
 					      const std::string &command);
 	/* A key of the amplifier's status (e.g. "state"), or nullopt if the PCM is closed. */
