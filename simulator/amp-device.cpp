@@ -249,7 +249,7 @@ std::int64_t AmpDevice::pointer(std::uint8_t *ring, std::uint64_t applFrames)
 		produceCapture(ring, elapsed);
 	}
 	hwFrames_ += elapsed;
-	counters_.frames.store(hwFrames_, std::memory_order_relaxed);
+	counters_.frames.fetch_add(elapsed, std::memory_order_relaxed);
 	return static_cast<std::int64_t>(hwFrames_ % bufferFrames_);
 }
 

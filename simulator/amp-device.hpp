@@ -50,7 +50,7 @@ struct AmpCounters {
 	std::atomic<std::uint64_t> starts{0};
 	std::atomic<std::uint64_t> stops{0};
 	std::atomic<std::uint64_t> xruns{0};
-	std::atomic<std::uint64_t> frames{0};
+	std::atomic<std::uint64_t> frames{0}; /* played or captured, over all starts */
 	std::atomic<std::uint64_t> recordDropped{0};
 	std::atomic<bool> running{false};
 };

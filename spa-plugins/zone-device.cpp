@@ -24,6 +24,14 @@ struct StartRequest {
 	bool started;
 };
 
+/* What the data thread tells the main thread about an xrun. */
+struct XrunReport {
+	int err;
+	std::int64_t lastFill;
+	std::uint64_t sinceWakeupUs;
+	std::uint32_t quantum;
+};
+
 struct ZoneList {
 	std::array<ZoneNode *, kMaxZones> zones;
 	std::uint32_t count;
@@ -32,6 +40,22 @@ struct ZoneList {
 const char *directionName(Direction direction)
 {
 	return direction == Direction::Playback ? "playback" : "capture";
+}
+
+/*
+ * Whether \a device is still alive. Reports queued on the main loop by the
+ * data thread may arrive after the last zone released the device.
+ * \context main thread
+ */
+bool isAlive(const ZoneDevice *device)
+{
+	std::lock_guard lock(registryLock);
+	for (const auto &weak : registry) {
+		auto alive = weak.lock();
+		if (alive.get() == device)
+			return true;
+	}
+	return false;
 }
 
 } // namespace
@@ -53,6 +77,28 @@ std::shared_ptr<ZoneDevice> ZoneDevice::acquire(const DeviceSettings &settings,
 				 " already runs at " + std::to_string(device->settings_.rate);
 			return nullptr;
 		}
+		const DeviceSettings &have = device->settings_;
+		auto differs = [&](const char *key, const std::string &mine,
+				   const std::string &theirs) {
+			*error = std::string(key) + " = \"" + mine + "\": the " +
+				 directionName(settings.direction) + " PCM " + settings.path +
+				 " is already open with " + theirs +
+				 "; zones of one PCM must agree";
+			return nullptr;
+		};
+		if (have.format != settings.format)
+			return differs("audio.format", settings.format, "\"" + have.format + "\"");
+		if (have.headroom != settings.headroom)
+			return differs("api.alsa.headroom", std::to_string(settings.headroom),
+				       std::to_string(have.headroom));
+		if (have.bufferFrames != settings.bufferFrames)
+			return differs("api.alsa.buffer-size",
+				       std::to_string(settings.bufferFrames),
+				       std::to_string(have.bufferFrames));
+		if (have.channels != settings.channels)
+			return differs("cabin.alsa.device-channels",
+				       std::to_string(settings.channels),
+				       std::to_string(have.channels));
 		if (device->support_.dataLoop != support.dataLoop) {
 			*error = "node.loop.name: zones of the PCM " + settings.path +
 				 " must run on one data loop";
@@ -376,7 +422,7 @@ void ZoneDevice::startPcm(std::uint64_t time)
 		snd_pcm_prepare(pcm_);
 	std::uint32_t threshold = quantum(drivingZone());
 	if (settings_.direction == Direction::Playback)
-		writeSilence(threshold + settings_.headroom);
+		writeSilence(threshold + headroom());
 	snd_pcm_start(pcm_);
 	spa_dll_init(&dll_);
 	lastQuantum_ = 0;
@@ -409,8 +455,12 @@ void ZoneDevice::recover(ZoneNode *driver, int err)
 	snd_pcm_drop(pcm_);
 	if (driver)
 		driver->callXrun(0, 0);
-	spa_loop_invoke(support_.mainLoop, onXrunReported, static_cast<std::uint32_t>(xruns_), &err,
-			sizeof(err), false, this);
+	std::uint64_t time = now();
+	XrunReport report{err, lastFill_,
+			  lastWakeup_ && time > lastWakeup_ ? (time - lastWakeup_) / 1000 : 0,
+			  cycleFrames_};
+	spa_loop_invoke(support_.mainLoop, onXrunReported, static_cast<std::uint32_t>(xruns_),
+			&report, sizeof(report), false, this);
 	startPcm(now());
 }
 
@@ -430,9 +480,9 @@ void ZoneDevice::wakeup()
 	const std::uint64_t time = now();
 	const std::uint32_t rate = settings_.rate;
 	const std::uint32_t threshold = quantum(driver);
-	const std::int64_t target = threshold + settings_.headroom;
-	const double maxError = std::max(256.0, target / 2.0);
 	const bool playback = settings_.direction == Direction::Playback;
+	const std::int64_t target = threshold + headroom();
+	const double maxError = std::max(256.0, target / 2.0);
 
 	snd_pcm_sframes_t avail = 0, delay = 0;
 	int res = snd_pcm_avail_delay(pcm_, &avail, &delay);
@@ -500,6 +550,8 @@ void ZoneDevice::wakeup()
 	}
 	cycleFrames_ = threshold;
 	cycleOpen_ = true;
+	lastWakeup_ = time;
+	lastFill_ = fill;
 	cycle_++;
 	setTimer(nextTime_);
 
@@ -585,6 +637,8 @@ int ZoneDevice::onDelayChanged(spa_loop *, bool, std::uint32_t, const void *data
 			       void *userData)
 {
 	auto *self = static_cast<ZoneDevice *>(userData);
+	if (!isAlive(self))
+		return 0;
 	self->publishedDelay_ = *static_cast<const std::int64_t *>(data);
 	spa_log_info(self->support_.log, "cabin zone device %s: device delay %lld frames",
 		     self->settings_.path.c_str(), static_cast<long long>(self->publishedDelay_));
@@ -597,9 +651,15 @@ int ZoneDevice::onXrunReported(spa_loop *, bool, std::uint32_t count, const void
 			       void *userData)
 {
 	auto *self = static_cast<ZoneDevice *>(userData);
-	spa_log_warn(self->support_.log, "cabin zone device %s: xrun %u (%s), restarted",
-		     self->settings_.path.c_str(), count,
-		     snd_strerror(*static_cast<const int *>(data)));
+	if (!isAlive(self))
+		return 0;
+	const auto *report = static_cast<const XrunReport *>(data);
+	spa_log_warn(self->support_.log,
+		     "cabin zone device %s: xrun %u (%s) %llu us after the last cycle started "
+		     "with %lld frames queued (quantum %u, headroom %u); restarted",
+		     self->settings_.path.c_str(), count, snd_strerror(report->err),
+		     static_cast<unsigned long long>(report->sinceWakeupUs),
+		     static_cast<long long>(report->lastFill), report->quantum, self->headroom());
 	return 0;
 }
 

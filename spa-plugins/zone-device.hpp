@@ -20,6 +20,7 @@
  */
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <memory>
@@ -80,7 +81,14 @@ public:
 
 	std::uint32_t channels() const { return channels_; }
 	std::uint32_t rate() const { return settings_.rate; }
-	std::uint32_t headroom() const { return settings_.headroom; }
+	/* Frames kept queued beyond one quantum; capture keeps at least 32 for
+	 * jitter, as PipeWire's ALSA source does. */
+	std::uint32_t headroom() const
+	{
+		return settings_.direction == Direction::Capture
+			       ? std::max<std::uint32_t>(settings_.headroom, 32)
+			       : settings_.headroom;
+	}
 	const DeviceSettings &settings() const { return settings_; }
 	const char *formatName() const;
 	/* Device delay beyond the ring buffer, in frames, as last published. */
@@ -153,6 +161,9 @@ private:
 	DelayEstimator delay_;
 	std::int64_t pendingDelay_ = 0;
 	std::uint64_t xruns_ = 0;
+	/* For the xrun report: when the last cycle started and how full the ring was. */
+	std::uint64_t lastWakeup_ = 0;
+	std::int64_t lastFill_ = 0;
 
 	std::int64_t publishedDelay_ = 0; /* main thread */
 };

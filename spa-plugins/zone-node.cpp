@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "zone-node.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -69,13 +70,24 @@ bool parseZoneSettings(const spa_dict *info, Direction direction, ZoneSettings *
 	spa_json it;
 	if (spa_json_begin_array_relax(&it, channels, strlen(channels)) <= 0)
 		return bad("cabin.alsa.channels", "not an array of channel numbers");
-	int channel;
-	while (spa_json_get_int(&it, &channel) > 0) {
+	const char *value;
+	int length;
+	while ((length = spa_json_next(&it, &value)) > 0) {
+		int channel = -1;
+		if (spa_json_parse_int(value, length, &channel) <= 0)
+			return bad("cabin.alsa.channels",
+				   "\"" + std::string(value, static_cast<std::size_t>(length)) +
+					   "\" is not a channel number");
 		if (channel < 0 || channel >= static_cast<int>(kMaxDeviceChannels))
 			return bad("cabin.alsa.channels",
 				   "channel " + std::to_string(channel) + " is out of range 0.." +
 					   std::to_string(kMaxDeviceChannels - 1));
-		settings->deviceChannels.push_back(static_cast<std::uint32_t>(channel));
+		auto number = static_cast<std::uint32_t>(channel);
+		if (std::find(settings->deviceChannels.begin(), settings->deviceChannels.end(),
+			      number) != settings->deviceChannels.end())
+			return bad("cabin.alsa.channels",
+				   "channel " + std::to_string(channel) + " is listed twice");
+		settings->deviceChannels.push_back(number);
 	}
 	if (settings->deviceChannels.empty())
 		return bad("cabin.alsa.channels", "not an array of channel numbers");
@@ -127,7 +139,8 @@ bool parseZoneSettings(const spa_dict *info, Direction direction, ZoneSettings *
 	    deviceChannels && (!parseUnsigned(deviceChannels, &settings->device.channels) ||
 			       settings->device.channels > kMaxDeviceChannels))
 		return bad("cabin.alsa.device-channels",
-			   "not a channel count in 1.." + std::to_string(kMaxDeviceChannels));
+			   "not a channel count in 0.." + std::to_string(kMaxDeviceChannels) +
+				   " (0: all channels of the PCM)");
 
 	const char *zone = get("cabin.zone");
 	const char *nodeName = get("node.name");
@@ -353,7 +366,7 @@ int ZoneNode::enumParams(int seq, std::uint32_t id, std::uint32_t start, std::ui
 	std::uint32_t count = 0;
 	while (true) {
 		result.index = result.next++;
-		spa_pod_builder builder = SPA_POD_BUILDER_INIT(buffer, sizeof(buffer));
+		spa_pod_builder builder = SPA_POD_BUILDER_INIT(buffer, 512);
 		spa_pod *param = nullptr;
 		switch (id) {
 		case SPA_PARAM_PropInfo:
@@ -533,10 +546,11 @@ int ZoneNode::setFormat(const spa_pod *format)
 		    info.channels != settings_.positions.size()) {
 			spa_log_error(
 				support_.log,
-				"cabin zone %s: format %u/%u Hz/%u channels refused, the zone "
+				"cabin zone %s: format %s/%u Hz/%u channels refused, the zone "
 				"takes F32P/%u Hz/%zu channels",
-				settings_.zone.c_str(), info.format, info.rate, info.channels,
-				device_->rate(), settings_.positions.size());
+				settings_.zone.c_str(),
+				spa_type_audio_format_to_short_name(info.format), info.rate,
+				info.channels, device_->rate(), settings_.positions.size());
 			return -EINVAL;
 		}
 		format_ = info;

@@ -15,6 +15,7 @@
  *   audio.rate             device rate (48000); audio.format device format
  *   api.alsa.headroom      frames queued beyond one quantum (0)
  *   api.alsa.buffer-size   ring buffer request in frames (16384)
+ *   cabin.alsa.device-channels  channels to open the PCM with (0: all)
  *   node.group, priority.driver   shared by all zones of one PCM
  *
  * \context Every method but process() runs on the main thread; process()

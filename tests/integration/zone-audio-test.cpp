@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <memory>
+#include <optional>
 
 #include <gtest/gtest.h>
 
@@ -42,32 +43,73 @@ struct Recording {
 
 /*
  * Checks that \a channel carries the tone exactly: finds where the tone's
- * first non-zero sample landed and compares the next \a frames samples
- * with the regenerated tone. Returns a description of the first mismatch.
+ * first non-zero sample landed, then walks the recording comparing every
+ * sample with the regenerated tone until \a frames samples matched. An
+ * xrun leaves a run of silence and loses some samples; after such a gap the
+ * walk picks the tone up again further on and counts a resync in
+ * \a resyncs (the caller checks the amplifier reported that many xruns).
+ * Any sample that is neither the tone's next one nor a gap is an error.
  */
 std::string compareWithTone(const Recording &rec, unsigned channel, double frequency,
-			    double amplitude, std::size_t frames)
+			    double amplitude, std::size_t frames, int *resyncs)
 {
-	std::size_t start = 0;
-	while (start < rec.frames() && rec.at(start, channel) == 0)
-		start++;
-	if (start == rec.frames())
-		return "channel " + std::to_string(channel) + " is silent";
-	/* The tone starts at phase 0, so its first sample is 0 and its second lands first. */
-	ToneGenerator tone(frequency, amplitude, kRate);
-	tone.next();
-	if (rec.frames() - start < frames)
-		return "channel " + std::to_string(channel) + " has only " +
-		       std::to_string(rec.frames() - start) + " frames of the tone";
-	for (std::size_t i = 0; i < frames; i++) {
-		std::int32_t expected = toDeviceS32(tone.next());
-		std::int32_t got = rec.at(start + i, channel);
-		if (got != expected)
-			return "channel " + std::to_string(channel) + " frame " +
-			       std::to_string(start + i) + " (tone sample " +
-			       std::to_string(i + 1) + "): " + std::to_string(got) + ", expected " +
-			       std::to_string(expected);
+	const std::string where = "channel " + std::to_string(channel);
+	std::vector<std::int32_t> tone;
+	ToneGenerator generator(frequency, amplitude, kRate);
+	for (std::size_t i = 0; i < rec.frames() * 2 + kRate; i++)
+		tone.push_back(toDeviceS32(generator.next()));
+
+	/* Where in the tone does recording frame \a at continue, from \a from on? */
+	auto findInTone = [&](std::size_t at, std::size_t from) -> std::optional<std::size_t> {
+		for (std::size_t t = from; t + 4 < tone.size(); t++) {
+			bool same = true;
+			for (std::size_t k = 0; k < 4 && same; k++)
+				same = at + k < rec.frames() &&
+				       rec.at(at + k, channel) == tone[t + k];
+			if (same)
+				return t;
+		}
+		return std::nullopt;
+	};
+
+	std::size_t i = 0;
+	while (i < rec.frames() && rec.at(i, channel) == 0)
+		i++;
+	if (i == rec.frames())
+		return where + " is silent";
+	/* The tone starts at phase 0: its first sample is 0, so look from the second. */
+	auto t = findInTone(i, 1);
+	if (!t || *t > 1)
+		return where + " frame " + std::to_string(i) + " does not start the tone";
+	std::size_t matched = 0;
+	*resyncs = 0;
+	for (; i < rec.frames() && matched < frames; i++) {
+		if (rec.at(i, channel) == tone[*t]) {
+			matched++;
+			++*t;
+			continue;
+		}
+		if (rec.at(i, channel) != 0)
+			return where + " frame " + std::to_string(i) + ": " +
+			       std::to_string(rec.at(i, channel)) + ", expected " +
+			       std::to_string(tone[*t]) + " (tone sample " + std::to_string(*t) +
+			       ")";
+		/* A gap: skip it and find where the tone goes on. */
+		std::size_t next = i;
+		while (next < rec.frames() && rec.at(next, channel) == 0)
+			next++;
+		if (next == rec.frames())
+			break;
+		auto resumed = findInTone(next, *t);
+		if (!resumed)
+			return where + " frame " + std::to_string(next) +
+			       ": after a gap the samples are not the tone's";
+		++*resyncs;
+		t = resumed;
+		i = next - 1;
 	}
+	if (matched < frames)
+		return where + " has only " + std::to_string(matched) + " frames of the tone";
 	return "";
 }
 
@@ -156,10 +198,19 @@ TEST_F(ZoneAudioTest, TwoZonesLandSampleExactlyOnTheirOwnChannels)
 	ASSERT_TRUE(rec);
 	ASSERT_EQ(rec->info.channels, kAmpChannels);
 	ASSERT_EQ(rec->info.format, SampleFormat::S32);
-	for (unsigned c = 0; c < 4; c++)
-		EXPECT_EQ(compareWithTone(*rec, c, 440, 0.25, kRate), "") << "cabin speakers";
-	for (unsigned c = 4; c < 6; c++)
-		EXPECT_EQ(compareWithTone(*rec, c, 1000, 0.5, kRate), "") << "rear-left headphones";
+	/* Gaps are allowed only where the amplifier reports an xrun (a loaded machine). */
+	int xruns = std::stoi(sandbox_->ampStatus("sedan-amp.sock", "xruns").value_or("0"));
+	int resyncs = 0;
+	for (unsigned c = 0; c < 4; c++) {
+		EXPECT_EQ(compareWithTone(*rec, c, 440, 0.25, kRate, &resyncs), "")
+			<< "cabin speakers";
+		EXPECT_LE(resyncs, xruns);
+	}
+	for (unsigned c = 4; c < 6; c++) {
+		EXPECT_EQ(compareWithTone(*rec, c, 1000, 0.5, kRate, &resyncs), "")
+			<< "rear-left headphones";
+		EXPECT_LE(resyncs, xruns);
+	}
 	for (unsigned c = 6; c < kAmpChannels; c++) {
 		std::size_t loud = 0;
 		for (std::size_t i = 0; i < rec->frames(); i++)
@@ -171,7 +222,8 @@ TEST_F(ZoneAudioTest, TwoZonesLandSampleExactlyOnTheirOwnChannels)
 	auto headphones = readRecording("rear-left-headphones.wav");
 	ASSERT_TRUE(headphones);
 	ASSERT_EQ(headphones->info.channels, 2u);
-	EXPECT_EQ(compareWithTone(*headphones, 0, 1000, 0.5, kRate), "");
+	EXPECT_EQ(compareWithTone(*headphones, 0, 1000, 0.5, kRate, &resyncs), "");
+	EXPECT_LE(resyncs, xruns);
 }
 
 TEST_F(ZoneAudioTest, ReportedLatencyIncludesTheAmplifiersDelay)
