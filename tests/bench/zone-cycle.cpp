@@ -245,28 +245,12 @@ double overInterval(Sample sample, double seconds)
 /* The Latency a stream port sees downstream, as "q quantum + n frames". */
 std::string streamLatency(DaemonSandbox &sandbox, const std::string &stream)
 {
-	auto id = sandbox.nodeId(stream);
-	auto graph = sandbox.dump();
-	if (!id || !graph)
-		return "?";
-	for (const JsonValue &object : graph->items()) {
-		const JsonValue *info = object.find("info");
-		const JsonValue *props = info ? info->find("props") : nullptr;
-		if (object.stringOr("type") != "PipeWire:Interface:Port" || !props ||
-		    props->find("node.id")->toInt() != static_cast<long long>(*id))
+	for (const auto &latency : sandbox.portLatencies(stream)) {
+		if (latency.direction != "Input")
 			continue;
-		const JsonValue *params = info->find("params");
-		const JsonValue *latency = params ? params->find("Latency") : nullptr;
-		if (!latency)
-			continue;
-		for (const JsonValue &entry : latency->items()) {
-			if (entry.stringOr("direction") != "Input")
-				continue;
-			std::ostringstream out;
-			out << entry.find("minQuantum")->text() << " quantum + "
-			    << entry.find("minRate")->text() << " frames";
-			return out.str();
-		}
+		std::ostringstream out;
+		out << latency.minQuantum << " quantum + " << latency.minRate << " frames";
+		return out.str();
 	}
 	return "?";
 }

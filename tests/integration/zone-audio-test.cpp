@@ -152,28 +152,12 @@ protected:
 	}
 
 	/* The Latency params of the node's input ports, as "direction:minRate" strings. */
+	/* The node's port latencies as "Direction:minRate" strings. */
 	std::set<std::string> portLatencies(const std::string &nodeName)
 	{
 		std::set<std::string> out;
-		auto id = sandbox_->nodeId(nodeName);
-		auto graph = sandbox_->dump();
-		if (!id || !graph)
-			return out;
-		for (const JsonValue &object : graph->items()) {
-			const JsonValue *info = object.find("info");
-			const JsonValue *props = info ? info->find("props") : nullptr;
-			if (object.stringOr("type") != "PipeWire:Interface:Port" || !props ||
-			    props->find("node.id")->toInt() != static_cast<long long>(*id))
-				continue;
-			const JsonValue *params = info->find("params");
-			const JsonValue *latency = params ? params->find("Latency") : nullptr;
-			if (!latency)
-				continue;
-			for (const JsonValue &entry : latency->items())
-				out.insert(entry.stringOr("direction") + ":" +
-					   std::to_string(
-						   entry.find("minRate")->toInt().value_or(-1)));
-		}
+		for (const auto &latency : sandbox_->portLatencies(nodeName))
+			out.insert(latency.direction + ":" + std::to_string(latency.minRate));
 		return out;
 	}
 

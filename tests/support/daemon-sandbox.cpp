@@ -351,6 +351,34 @@ static const JsonValue *findNode(const JsonValue &graph, const std::string &node
 	return nullptr;
 }
 
+std::vector<DaemonSandbox::PortLatency> DaemonSandbox::portLatencies(const std::string &nodeName)
+{
+	std::vector<PortLatency> out;
+	auto graph = dump();
+	const JsonValue *node = graph ? findNode(*graph, nodeName) : nullptr;
+	if (!node)
+		return out;
+	auto id = node->find("id")->toInt();
+	for (const JsonValue &object : graph->items()) {
+		const JsonValue *props = nodeProps(object);
+		if (!isType(object, "PipeWire:Interface:Port") || !props ||
+		    props->find("node.id")->toInt() != id)
+			continue;
+		const JsonValue *params = object.find("info")->find("params");
+		const JsonValue *latency = params ? params->find("Latency") : nullptr;
+		if (!latency)
+			continue;
+		for (const JsonValue &entry : latency->items()) {
+			const JsonValue *quantum = entry.find("minQuantum");
+			const JsonValue *rate = entry.find("minRate");
+			out.push_back({entry.stringOr("direction"),
+				       quantum ? std::stod(quantum->text()) : -1.0,
+				       rate ? rate->toInt().value_or(-1) : -1});
+		}
+	}
+	return out;
+}
+
 std::optional<std::uint32_t> DaemonSandbox::nodeId(const std::string &nodeName)
 {
 	auto graph = dump();

@@ -88,6 +88,13 @@ public:
 	/* Waits until \a nodeName is linked to exactly \a targets. */
 	bool waitForTargets(const std::string &nodeName, const std::set<std::string> &targets,
 			    std::chrono::milliseconds timeout = 10s);
+	/* The Latency params on the ports of node \a nodeName, as pw-dump shows them. */
+	struct PortLatency {
+		std::string direction; /* "Input" or "Output" */
+		double minQuantum;
+		long long minRate;
+	};
+	std::vector<PortLatency> portLatencies(const std::string &nodeName);
 	/* The cabin.state JSON published by module-cabin. */
 	std::optional<JsonValue> cabinState();
 	/* Value of \a key on \a subject in metadata \a name, as pw-metadata prints it. */
