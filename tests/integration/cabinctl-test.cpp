@@ -4,25 +4,15 @@
 
 #include <gtest/gtest.h>
 
-#include "daemon-sandbox.hpp"
+#include "sandbox-test.hpp"
 
 namespace cabin::test {
 namespace {
 
-class CabinctlTest : public ::testing::Test
+class CabinctlTest : public SandboxTest
 {
 protected:
-	void SetUp() override
-	{
-		sandbox_ = std::make_unique<DaemonSandbox>(DaemonSandbox::sedan());
-		std::string error;
-		ASSERT_TRUE(sandbox_->start(&error)) << error;
-	}
-	void TearDown() override
-	{
-		if (HasFailure() && sandbox_)
-			sandbox_->keepLogs();
-	}
+	void SetUp() override { startSandbox(DaemonSandbox::sedan()); }
 
 	std::optional<JsonValue> statusJson()
 	{
@@ -31,7 +21,6 @@ protected:
 	}
 
 	std::string cabinctl_ = DaemonSandbox::buildRoot() + "/tools/cabinctl";
-	std::unique_ptr<DaemonSandbox> sandbox_;
 };
 
 /* Ids of the streams cabinctl shows linked into \a device. */

@@ -8,7 +8,7 @@
 
 #include <gtest/gtest.h>
 
-#include "daemon-sandbox.hpp"
+#include "sandbox-test.hpp"
 
 namespace cabin::test {
 namespace {
@@ -24,24 +24,10 @@ std::string joined(const std::set<std::string> &names)
 	return out + " }";
 }
 
-class SedanTest : public ::testing::Test
+class SedanTest : public SandboxTest
 {
 protected:
 	void SetUp() override { startSandbox(DaemonSandbox::sedan()); }
-
-	void startSandbox(SandboxOptions options)
-	{
-		sandbox_ = std::make_unique<DaemonSandbox>(std::move(options));
-		std::string error;
-		ASSERT_TRUE(sandbox_->start(&error)) << error;
-	}
-
-	void TearDown() override
-	{
-		if (HasFailure() && sandbox_)
-			sandbox_->keepLogs();
-		sandbox_.reset();
-	}
 
 	/* Asserts that \a stream ends up linked to exactly \a device. */
 	void expectRoutedTo(const std::string &stream, const std::string &device)
@@ -50,8 +36,6 @@ protected:
 			<< stream << " is linked to " << joined(sandbox_->linkedTargets(stream))
 			<< ", expected " << device;
 	}
-
-	std::unique_ptr<DaemonSandbox> sandbox_;
 };
 
 TEST_F(SedanTest, DriverMusicPlaysOnCabinSpeakers)

@@ -12,7 +12,7 @@
 
 #include <gtest/gtest.h>
 
-#include "daemon-sandbox.hpp"
+#include "sandbox-test.hpp"
 #include "tone-generator.hpp"
 #include "wav-file.hpp"
 
@@ -113,23 +113,9 @@ std::string compareWithTone(const Recording &rec, unsigned channel, double frequ
 	return "";
 }
 
-class ZoneAudioTest : public ::testing::Test
+class ZoneAudioTest : public SandboxTest
 {
 protected:
-	void startSandbox(SandboxOptions options)
-	{
-		sandbox_ = std::make_unique<DaemonSandbox>(std::move(options));
-		std::string error;
-		ASSERT_TRUE(sandbox_->start(&error)) << error;
-	}
-
-	void TearDown() override
-	{
-		if (HasFailure() && sandbox_)
-			sandbox_->keepLogs();
-		sandbox_.reset();
-	}
-
 	std::optional<Recording> readRecording(const std::string &name)
 	{
 		Recording rec;
@@ -160,8 +146,6 @@ protected:
 			out.insert(latency.direction + ":" + std::to_string(latency.minRate));
 		return out;
 	}
-
-	std::unique_ptr<DaemonSandbox> sandbox_;
 };
 
 TEST_F(ZoneAudioTest, TwoZonesLandSampleExactlyOnTheirOwnChannels)
