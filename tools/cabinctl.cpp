@@ -31,6 +31,7 @@ constexpr int kExitUsage = 2;
 
 constexpr const char *kMetadataName = "cabin";
 constexpr const char *kStateKey = "cabin.state";
+constexpr std::string_view kSeatMetadataPrefix = "cabin.seat.";
 /* Long enough for a loaded system, short enough for scripts not to hang. */
 constexpr time_t kTimeoutSeconds = 5;
 
@@ -96,6 +97,7 @@ private:
 
 	GraphSnapshot *snapshot_ = nullptr;
 	std::optional<std::uint32_t> metadataId_;
+	std::optional<std::uint32_t> seatMetadataId_;
 	Phase phase_ = Phase::Registry;
 	int pendingSeq_ = 0;
 	std::string error_;
@@ -211,9 +213,17 @@ void GraphReader::onGlobal(void *data, std::uint32_t id, [[maybe_unused]] std::u
 			       10) &&
 		    spa_atou32(spa_dict_lookup(props, PW_KEY_LINK_INPUT_NODE), &link.inputNode, 10))
 			snapshot.links[id] = link;
-	} else if (spa_streq(type, PW_TYPE_INTERFACE_Metadata) && !self->metadataId_ && props &&
-		   spa_streq(spa_dict_lookup(props, PW_KEY_METADATA_NAME), kMetadataName)) {
-		self->metadataId_ = id;
+	} else if (spa_streq(type, PW_TYPE_INTERFACE_Metadata) && props) {
+		/*
+		 * The whole car's state is for administrators; a seat's client
+		 * sees only its own seat's metadata, and shows that.
+		 */
+		const char *name = spa_dict_lookup(props, PW_KEY_METADATA_NAME);
+		if (spa_streq(name, kMetadataName))
+			self->metadataId_ = id;
+		else if (name && std::string_view(name).starts_with(kSeatMetadataPrefix) &&
+			 !self->seatMetadataId_)
+			self->seatMetadataId_ = id;
 	}
 }
 
@@ -232,10 +242,12 @@ void GraphReader::onCoreDone(void *data, std::uint32_t id, int seq)
 
 	switch (self->phase_) {
 	case Phase::Registry:
+		if (!self->metadataId_)
+			self->metadataId_ = self->seatMetadataId_;
 		if (!self->metadataId_) {
 			self->fail(std::string("no \"") + kMetadataName +
 				   "\" metadata found: is WirePlumber running with module-cabin "
-				   "(api.cabin)?");
+				   "(api.cabin), and does this client have a seat?");
 			return;
 		}
 		/* The server replays every property to a new listener; sync once more. */

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "cabin-module.hpp"
 
+#include <pipewire/module.h>
+
 WP_DEFINE_LOCAL_LOG_TOPIC("m-cabin")
 
 namespace cabin {
@@ -9,6 +11,7 @@ namespace {
 
 constexpr const char *kMetadataName = "cabin";
 constexpr const char *kDefaultSeatSetting = "cabin.default-seat";
+constexpr const char *kStateKey = "cabin.state";
 
 Properties toProperties(WpProperties *props)
 {
@@ -35,6 +38,28 @@ Properties objectProperties(gpointer object)
 guint32 boundId(gpointer proxy)
 {
 	return wp_proxy_get_bound_id(WP_PROXY(proxy));
+}
+
+ObjectKind kindOf(WpGlobalProxy *global)
+{
+	if (WP_IS_NODE(global))
+		return ObjectKind::Node;
+	if (WP_IS_PORT(global))
+		return ObjectKind::Port;
+	if (WP_IS_LINK(global))
+		return ObjectKind::Link;
+	if (WP_IS_CLIENT(global))
+		return ObjectKind::Client;
+	if (WP_IS_DEVICE(global))
+		return ObjectKind::Device;
+	if (WP_IS_METADATA(global))
+		return ObjectKind::Metadata;
+	if (WP_IS_FACTORY(global))
+		return ObjectKind::Factory;
+	const gchar *type = wp_proxy_get_interface_type(WP_PROXY(global), nullptr);
+	if (type && g_str_equal(type, PW_TYPE_INTERFACE_Module))
+		return ObjectKind::Module;
+	return ObjectKind::Other;
 }
 
 } // namespace
@@ -66,10 +91,21 @@ void CabinModule::enable(WpTransition *transition)
 				  kDefaultSeatSetting);
 	}
 
-	pending_ = 3;
+	pending_ = 4 + static_cast<int>(model_.config().seats.size());
 	metadata_ = wp_impl_metadata_new_full(core_, kMetadataName, nullptr);
 	wp_object_activate(WP_OBJECT(metadata_), WP_OBJECT_FEATURES_ALL, nullptr,
 			   onMetadataActivated, this);
+	createSeatMetadata();
+
+	/* Registry properties are enough here; binding is only for the id. */
+	globals_ = wp_object_manager_new();
+	wp_object_manager_add_interest(globals_, WP_TYPE_GLOBAL_PROXY, nullptr);
+	wp_object_manager_request_object_features(globals_, WP_TYPE_GLOBAL_PROXY,
+						  WP_PROXY_FEATURE_BOUND);
+	g_signal_connect(globals_, "object-added", G_CALLBACK(onGlobalAdded), this);
+	g_signal_connect(globals_, "object-removed", G_CALLBACK(onGlobalRemoved), this);
+	g_signal_connect(globals_, "installed", G_CALLBACK(onManagerInstalled), this);
+	wp_core_install_object_manager(core_, globals_);
 
 	clients_ = wp_object_manager_new();
 	wp_object_manager_add_interest(clients_, WP_TYPE_CLIENT, nullptr);
@@ -100,8 +136,18 @@ void CabinModule::disable()
 		g_signal_handlers_disconnect_by_data(clients_, this);
 	if (nodes_)
 		g_signal_handlers_disconnect_by_data(nodes_, this);
+	if (globals_)
+		g_signal_handlers_disconnect_by_data(globals_, this);
 	g_clear_object(&clients_);
 	g_clear_object(&nodes_);
+	g_clear_object(&globals_);
+	managedClients_.clear();
+	for (auto &[seat, entry] : seatMetadata_) {
+		if (entry.metadata)
+			g_signal_handlers_disconnect_by_data(entry.metadata, this);
+		g_clear_object(&entry.metadata);
+	}
+	seatMetadata_.clear();
 	if (idlePublish_) {
 		g_source_destroy(idlePublish_);
 		g_source_unref(idlePublish_);
@@ -147,24 +193,119 @@ void CabinModule::onMetadataActivated(GObject *object, GAsyncResult *res, gpoint
 void CabinModule::onClientAdded(WpObjectManager *, WpClient *client, gpointer self)
 {
 	auto *module = static_cast<CabinModule *>(self);
-	module->model_.addClient(boundId(client), objectProperties(client));
-	const ClientState *state = module->model_.client(boundId(client));
-	wp_info_object(module->plugin_, "client %u -> seat '%s' (%s)", boundId(client),
-		       state->seat.c_str(), toString(state->source));
+	guint32 id = boundId(client);
+	module->model_.addClient(id, objectProperties(client));
+	const ClientState *state = module->model_.client(id);
+	wp_info_object(module->plugin_, "client %u -> seat '%s' (%s, %s%s)", id,
+		       state->seat.c_str(), toString(state->role), toString(state->source),
+		       state->managed ? ", managed" : "");
+	/* Other clients of the seat may now see this one. */
+	module->access_.objectChanged(id);
+	if (state->managed)
+		module->admit(client, *state);
 	module->commit();
 }
 
 void CabinModule::onClientRemoved(WpObjectManager *, WpClient *client, gpointer self)
 {
 	auto *module = static_cast<CabinModule *>(self);
-	module->model_.removeClient(boundId(client));
+	guint32 id = boundId(client);
+	module->model_.removeClient(id);
+	module->access_.forgetClient(id);
+	module->managedClients_.erase(id);
 	module->commit();
+}
+
+void CabinModule::admit(WpClient *client, const ClientState &state)
+{
+	/*
+	 * The client is suspended until it has R on the core, so this one
+	 * update decides everything it can ever see before it sends anything.
+	 */
+	PermissionList list = access_.admit(state);
+	if (state.role == ClientRole::Seat && state.seat.empty())
+		wp_notice_object(plugin_,
+				 "client %u (%s) has no seat: admitted without access to any "
+				 "device",
+				 state.id, state.application.c_str());
+	wp_client_update_permissions_array(client, list.size(), list.data());
+	managedClients_[state.id] = client;
+	wp_debug_object(plugin_, "client %u admitted with %zu entries", state.id, list.size());
+	for (const struct pw_permission &entry : list)
+		wp_debug_object(plugin_, "  client %u: object %u -> %04o", state.id, entry.id,
+				entry.permissions);
+}
+
+void CabinModule::sendPermissionUpdates()
+{
+	for (auto &[clientId, changes] : access_.takeUpdates()) {
+		auto it = managedClients_.find(clientId);
+		if (it == managedClients_.end())
+			continue;
+		wp_client_update_permissions_array(it->second, changes.size(), changes.data());
+	}
+}
+
+void CabinModule::onGlobalAdded(WpObjectManager *, WpGlobalProxy *global, gpointer self)
+{
+	auto *module = static_cast<CabinModule *>(self);
+	g_autoptr(WpProperties) props = wp_global_proxy_get_global_properties(global);
+	GraphObject object = describeGlobal(kindOf(global), toProperties(props));
+	module->access_.addObject(boundId(global), std::move(object));
+	module->commit();
+}
+
+void CabinModule::onGlobalRemoved(WpObjectManager *, WpGlobalProxy *global, gpointer self)
+{
+	auto *module = static_cast<CabinModule *>(self);
+	module->access_.removeObject(boundId(global));
+	module->commit();
+}
+
+void CabinModule::createSeatMetadata()
+{
+	for (const SeatConfig &seat : model_.config().seats) {
+		std::string name = seatMetadataName(seat.name);
+		WpImplMetadata *metadata = wp_impl_metadata_new_full(core_, name.c_str(), nullptr);
+		seatMetadata_[seat.name].metadata = metadata;
+		g_signal_connect(metadata, "changed", G_CALLBACK(onSeatMetadataChanged), this);
+		wp_object_activate(WP_OBJECT(metadata), WP_OBJECT_FEATURES_ALL, nullptr,
+				   onMetadataActivated, this);
+	}
+}
+
+void CabinModule::onSeatMetadataChanged(WpMetadata *metadata, guint32 subject, const gchar *key,
+					const gchar *, const gchar *value, gpointer self)
+{
+	auto *module = static_cast<CabinModule *>(self);
+	if (subject != 0 || (key && !g_str_equal(key, kStateKey)))
+		return;
+	/* A seat client cleared its metadata: put the state back. */
+	for (auto &[seat, entry] : module->seatMetadata_)
+		if (WP_METADATA(entry.metadata) == metadata &&
+		    (!value || entry.published != value)) {
+			entry.published.clear();
+			module->commit();
+		}
+}
+
+void CabinModule::publishSeatStates()
+{
+	for (auto &[seat, entry] : seatMetadata_) {
+		std::string state = model_.stateJson(seat);
+		if (state == entry.published)
+			continue;
+		entry.published = state;
+		wp_metadata_set(WP_METADATA(entry.metadata), 0, kStateKey, "Spa:String:JSON",
+				state.c_str());
+	}
 }
 
 void CabinModule::onNodeAdded(WpObjectManager *, WpNode *node, gpointer self)
 {
 	auto *module = static_cast<CabinModule *>(self);
 	module->model_.addNode(boundId(node), objectProperties(node));
+	module->access_.nodeChanged(boundId(node));
 	if (const NodeState *state = module->model_.node(boundId(node)))
 		if (state->role != NodeRole::Other)
 			wp_info_object(module->plugin_, "node %u '%s' -> seat '%s' zone '%s'",
@@ -184,6 +325,7 @@ void CabinModule::onSettingChanged(WpSettings *, const gchar *, WpSpaJson *, gpo
 {
 	auto *module = static_cast<CabinModule *>(self);
 	module->readDefaultSeat();
+	module->access_.allChanged();
 	module->commit();
 }
 
@@ -226,6 +368,16 @@ void CabinModule::publish()
 	WpMetadata *md = WP_METADATA(metadata_);
 	bool streamsChanged = false;
 
+	/* Grants go out before the metadata that names the objects they cover. */
+	for (const auto &[id, node] : model_.nodes()) {
+		auto entry = published_.find(id);
+		if (entry != published_.end() &&
+		    entry->second != std::make_pair(node.seat, node.zone))
+			access_.nodeChanged(id);
+	}
+	sendPermissionUpdates();
+	publishSeatStates();
+
 	/* Drop entries of nodes that are gone. */
 	for (auto it = published_.begin(); it != published_.end();) {
 		if (model_.node(it->first)) {
@@ -267,7 +419,7 @@ void CabinModule::publish()
 		}
 	}
 
-	wp_metadata_set(md, 0, "cabin.state", "Spa:String:JSON", state.c_str());
+	wp_metadata_set(md, 0, kStateKey, "Spa:String:JSON", state.c_str());
 	publishedState_ = std::move(state);
 	/* Devices coming and going already trigger a rescan; seat changes do not. */
 	if (streamsChanged)

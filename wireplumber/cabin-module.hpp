@@ -15,6 +15,7 @@
 
 #include <wp/wp.h>
 
+#include "access-policy.hpp"
 #include "seat-zone-model.hpp"
 
 namespace cabin {
@@ -46,10 +47,18 @@ private:
 	static void onClientRemoved(WpObjectManager *om, WpClient *client, gpointer self);
 	static void onNodeAdded(WpObjectManager *om, WpNode *node, gpointer self);
 	static void onNodeRemoved(WpObjectManager *om, WpNode *node, gpointer self);
+	static void onGlobalAdded(WpObjectManager *om, WpGlobalProxy *global, gpointer self);
+	static void onGlobalRemoved(WpObjectManager *om, WpGlobalProxy *global, gpointer self);
+	static void onSeatMetadataChanged(WpMetadata *metadata, guint32 subject, const gchar *key,
+					  const gchar *type, const gchar *value, gpointer self);
 	static void onSettingChanged(WpSettings *settings, const gchar *name, WpSpaJson *value,
 				     gpointer self);
 
 	void readDefaultSeat();
+	void createSeatMetadata();
+	void admit(WpClient *client, const ClientState &state);
+	void sendPermissionUpdates();
+	void publishSeatStates();
 	void stepReady();
 	static gboolean onIdlePublish(gpointer self);
 	void publish();
@@ -59,12 +68,23 @@ private:
 	WpCore *core_;
 	WpPlugin *plugin_;
 	SeatZoneModel model_;
+	AccessPolicy access_{model_};
 	WpTransition *enabling_ = nullptr;
 	int pending_ = 0;
 	bool ready_ = false;
 	WpImplMetadata *metadata_ = nullptr;
 	WpObjectManager *clients_ = nullptr;
 	WpObjectManager *nodes_ = nullptr;
+	/* Every global, for permissions: factories, metadata, ports, links, ... */
+	WpObjectManager *globals_ = nullptr;
+	/* Clients whose permissions Cabin sets, by bound id (owned by clients_). */
+	std::map<guint32, WpClient *> managedClients_;
+	/* Per seat: its metadata object and the state last published there. */
+	struct SeatMetadata {
+		WpImplMetadata *metadata = nullptr;
+		std::string published;
+	};
+	std::map<std::string, SeatMetadata> seatMetadata_;
 	WpSettings *settings_ = nullptr;
 	guintptr settingsSubscription_ = 0;
 	/* Seat and zone per device or stream node as last published (empty: none). */

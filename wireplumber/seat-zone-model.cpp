@@ -47,6 +47,19 @@ const char *toString(SeatSource source)
 	return "none";
 }
 
+const char *toString(ClientRole role)
+{
+	switch (role) {
+	case ClientRole::Administrator:
+		return "administrator";
+	case ClientRole::Announcer:
+		return "announcer";
+	case ClientRole::Seat:
+		break;
+	}
+	return "seat";
+}
+
 SeatZoneModel::SeatZoneModel(CabinConfig config) : config_(std::move(config))
 {
 }
@@ -65,7 +78,8 @@ bool SeatZoneModel::setDefaultSeat(const std::string &seat)
 	}
 	defaultSeat_ = valid ? seat : std::string();
 	for (auto &[id, client] : clients_)
-		if (client.source == SeatSource::Default || client.source == SeatSource::None) {
+		if (client.role == ClientRole::Seat &&
+		    (client.source == SeatSource::Default || client.source == SeatSource::None)) {
 			client.seat = defaultSeat_;
 			client.source =
 				defaultSeat_.empty() ? SeatSource::None : SeatSource::Default;
@@ -77,10 +91,27 @@ bool SeatZoneModel::setDefaultSeat(const std::string &seat)
 void SeatZoneModel::assignClient(ClientState &client, const Properties &props)
 {
 	client.application = propOr(props, "application.name");
+	client.managed = propOr(props, "pipewire.access") == kCabinAccess;
+	client.role = ClientRole::Seat;
 	if (sessionManagerClient_ && client.id == *sessionManagerClient_) {
 		client.seat.clear();
 		client.source = SeatSource::SessionManager;
+		client.managed = false;
 		return;
+	}
+	auto role = props.find(kRoleSocketProperty);
+	if (role != props.end()) {
+		if (role->second == "administrator" || role->second == "announcer") {
+			client.role = role->second == "administrator" ? ClientRole::Administrator
+								      : ClientRole::Announcer;
+			client.seat.clear();
+			client.source = SeatSource::Socket;
+			return;
+		}
+		warnings_.push_back("client " + std::to_string(client.id) + ": " +
+				    kRoleSocketProperty + " = \"" + role->second +
+				    "\" is not \"administrator\" or \"announcer\"; treating it as "
+				    "a seat client");
 	}
 	/* Only server-set keys count: pipewire.sec.* cannot be written by the client. */
 	auto socketSeat = props.find(kSeatSocketProperty);
@@ -230,8 +261,19 @@ std::vector<std::string> SeatZoneModel::takeWarnings()
 	return std::exchange(warnings_, {});
 }
 
-std::string SeatZoneModel::stateJson() const
+bool SeatZoneModel::seatMaySee(std::string_view seat, const NodeState &node) const
 {
+	if (node.role == NodeRole::Stream)
+		return !node.seat.empty() && node.seat == seat;
+	if (node.role != NodeRole::Device || node.zone.empty())
+		return false;
+	const ZoneConfig *zone = config_.findZone(node.zone);
+	return zone && config_.seatMayUse(seat, *zone);
+}
+
+std::string SeatZoneModel::stateJson(std::string_view onlySeat) const
+{
+	const bool all = onlySeat.empty();
 	JsonWriter json;
 	json.beginObject();
 	json.key("version").value(1);
@@ -239,6 +281,8 @@ std::string SeatZoneModel::stateJson() const
 
 	json.key("seats").beginArray();
 	for (const SeatConfig &seat : config_.seats) {
+		if (!all && seat.name != onlySeat)
+			continue;
 		json.beginObject();
 		json.key("name").value(seat.name);
 		json.key("home-zone").value(seat.homeZone);
@@ -262,6 +306,8 @@ std::string SeatZoneModel::stateJson() const
 
 	json.key("zones").beginArray();
 	for (const ZoneConfig &zone : config_.zones) {
+		if (!all && !config_.seatMayUse(onlySeat, zone))
+			continue;
 		json.beginObject();
 		json.key("name").value(zone.name);
 		json.key("kind").value(zone.kind == ZoneKind::Personal ? "personal" : "shared");
@@ -279,9 +325,12 @@ std::string SeatZoneModel::stateJson() const
 
 	json.key("clients").beginArray();
 	for (const auto &[id, client] : clients_) {
+		if (!all && client.seat != onlySeat)
+			continue;
 		json.beginObject();
 		json.key("id").value(id);
 		json.key("seat").value(client.seat);
+		json.key("role").value(toString(client.role));
 		json.key("identity").value(toString(client.source));
 		json.key("application").value(client.application);
 		json.endObject();
@@ -290,7 +339,7 @@ std::string SeatZoneModel::stateJson() const
 
 	json.key("nodes").beginArray();
 	for (const auto &[id, node] : nodes_) {
-		if (node.role == NodeRole::Other)
+		if (node.role == NodeRole::Other || (!all && !seatMaySee(onlySeat, node)))
 			continue;
 		json.beginObject();
 		json.key("id").value(id);

@@ -11,6 +11,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cabin-config.hpp"
@@ -19,6 +20,10 @@ namespace cabin {
 
 /* Client property set by the server from the per-seat socket; clients cannot write it. */
 inline constexpr const char *kSeatSocketProperty = "pipewire.sec.cabin.seat";
+/* Server-set role of a client ("administrator", "announcer"), from its socket. */
+inline constexpr const char *kRoleSocketProperty = "pipewire.sec.cabin.role";
+/* The `pipewire.access` value of clients whose permissions module-cabin decides. */
+inline constexpr const char *kCabinAccess = "cabin";
 
 enum class NodeRole { Device, Stream, Other };
 enum class Direction { Playback, Capture };
@@ -28,10 +33,21 @@ enum class SeatSource { Socket, Uid, Default, None, SessionManager };
 
 const char *toString(SeatSource source);
 
+/*
+ * What a client may do. Seat clients see their seat's objects; the two
+ * system roles come only from a server-set socket property.
+ */
+enum class ClientRole { Seat, Administrator, Announcer };
+
+const char *toString(ClientRole role);
+
 struct ClientState {
 	std::uint32_t id = 0;
 	std::string seat;
 	SeatSource source = SeatSource::None;
+	ClientRole role = ClientRole::Seat;
+	/* Whether module-cabin sets its permissions (pipewire.access = "cabin"). */
+	bool managed = false;
 	std::string application;
 };
 
@@ -83,8 +99,15 @@ public:
 	/* Messages for the log, naming the offending key and value, since the last call. */
 	std::vector<std::string> takeWarnings();
 
-	/* The whole state as JSON (schema in docs/module-cabin.md). */
-	std::string stateJson() const;
+	/* Whether \a seat may see \a node: its own streams and the devices of its zones. */
+	bool seatMaySee(std::string_view seat, const NodeState &node) const;
+
+	/*
+	 * The state as JSON (schema in docs/module-cabin.md): everything, or
+	 * only what \a onlySeat may see when it is not empty.
+	 */
+	std::string stateJson(std::string_view onlySeat = {}) const;
+	const std::map<std::uint32_t, ClientState> &clients() const { return clients_; }
 
 private:
 	void assignClient(ClientState &client, const Properties &props);

@@ -17,11 +17,11 @@ cabin_as_root() {
 
 # Packages that come from Debian itself on every supported release.
 CABIN_BASE_PACKAGES=(g++ ninja-build pkg-config python3 libgtest-dev libasound2-dev
-  libsystemd-dev libglib2.0-dev clang-format jq)
+  libsystemd-dev libglib2.0-dev clang-format jq alsa-utils pulseaudio-utils)
 # Packages that need bookworm-backports on Debian 12 (PipeWire >= 1.4,
 # WirePlumber >= 0.5.8, Meson >= 1.7).
 CABIN_NEW_PACKAGES=(pipewire pipewire-bin wireplumber libpipewire-0.3-dev libspa-0.2-dev
-  libwireplumber-0.5-dev meson)
+  libwireplumber-0.5-dev meson pipewire-pulse pipewire-alsa)
 
 cabin_version_ok() { # command, minimum version
   local have
@@ -81,12 +81,26 @@ cabin_build() {
   ninja -C "$CABIN_BUILD"
 }
 
-# Real users for the uid-based seat tests (clients run under their uids).
-cabin_ensure_test_users() {
-  [ "$(id -u)" = 0 ] || { cabin_log "not root: uid-based tests will be skipped"; return 0; }
-  local user
-  for user in cabin-passenger cabin-guest; do
-    id "$user" >/dev/null 2>&1 ||
-      useradd --system --no-create-home --shell /usr/sbin/nologin "$user"
+# The groups and users of the example car: the sockets of
+# conf.d/examples/sedan name the groups, and the daemons refuse to start
+# without them. `cabin-audio` is the system services' user; the two test
+# users sit in rear-left and rear-right (clients run under their uids).
+CABIN_GROUPS=(cabin-audio cabin-admin cabin-announcer cabin-seat-driver
+  cabin-seat-front-passenger cabin-seat-rear-left cabin-seat-rear-right)
+cabin_ensure_users_and_groups() {
+  [ "$(id -u)" = 0 ] || { cabin_log "not root: groups and uid-based tests are skipped"; return 0; }
+  local group
+  for group in "${CABIN_GROUPS[@]}"; do
+    getent group "$group" >/dev/null || groupadd --system "$group"
   done
+  id cabin-audio >/dev/null 2>&1 ||
+    useradd --system --no-create-home --shell /usr/sbin/nologin -g cabin-audio cabin-audio
+  id cabin-passenger >/dev/null 2>&1 ||
+    useradd --system --no-create-home --shell /usr/sbin/nologin cabin-passenger
+  id cabin-guest >/dev/null 2>&1 ||
+    useradd --system --no-create-home --shell /usr/sbin/nologin cabin-guest
+  # The daemon gives each socket its group, so its user must be in all of them.
+  usermod -a -G "$(IFS=,; echo "${CABIN_GROUPS[*]:1}")" cabin-audio
+  usermod -a -G cabin-seat-rear-left cabin-passenger
+  usermod -a -G cabin-seat-rear-right cabin-guest
 }

@@ -138,7 +138,8 @@ struct Figures {
 void samplePwTop(DaemonSandbox &sandbox, const std::vector<std::string> &serverNodes,
 		 Figures &figures)
 {
-	auto out = sandbox.run({"pw-top", "-b", "-n", std::to_string(kSamples + 2)});
+	auto out = sandbox.run({"pw-top", "-b", "-n", std::to_string(kSamples + 2)},
+			       ClientOptions::manager());
 	if (!out)
 		return;
 	if (std::getenv("CABIN_BENCH_VERBOSE"))
@@ -307,7 +308,8 @@ std::optional<std::map<int, Figures>> measure(bool cabin)
 	std::map<int, Figures> results;
 	for (int quantum : {64, 1024}) {
 		sandbox.run({"pw-metadata", "-n", "settings", "0", "clock.force-quantum",
-			     std::to_string(quantum)});
+			     std::to_string(quantum)},
+			    ClientOptions::manager());
 		Figures &figures = results[quantum];
 		figures.nodes = static_cast<int>(serverNodes.size());
 		samplePwTop(sandbox, serverNodes, figures);

@@ -16,7 +16,7 @@ protected:
 
 	std::optional<JsonValue> statusJson()
 	{
-		auto out = sandbox_->run({cabinctl_, "status", "--json"});
+		auto out = sandbox_->run({cabinctl_, "status", "--json"}, ClientOptions::manager());
 		return out ? JsonValue::parse(*out) : std::nullopt;
 	}
 
@@ -50,7 +50,7 @@ TEST_F(CabinctlTest, JsonShowsEachStreamOnItsSeatsDevice)
 	EXPECT_EQ(streamsOn(*status, "rear-left.headphones"), "[" + std::to_string(*film) + "]");
 	EXPECT_EQ(streamsOn(*status, "rear-left.headrest"), "[]");
 
-	auto text = sandbox_->run({cabinctl_, "status"});
+	auto text = sandbox_->run({cabinctl_, "status"}, ClientOptions::manager());
 	ASSERT_TRUE(text);
 	EXPECT_NE(
 		text->find("rear-left.film [" + std::to_string(*film) + "] → rear-left.headphones"),
@@ -61,11 +61,12 @@ TEST_F(CabinctlTest, JsonShowsEachStreamOnItsSeatsDevice)
 TEST_F(CabinctlTest, BadArgumentsAreNamed)
 {
 	int status = 0;
-	auto out = sandbox_->run({cabinctl_, "status", "--bogus"}, {}, &status);
+	auto out =
+		sandbox_->run({cabinctl_, "status", "--bogus"}, ClientOptions::manager(), &status);
 	ASSERT_TRUE(out);
 	EXPECT_EQ(status, 2);
 	EXPECT_NE(out->find("--bogus"), std::string::npos) << *out;
-	out = sandbox_->run({cabinctl_, "frobnicate"}, {}, &status);
+	out = sandbox_->run({cabinctl_, "frobnicate"}, ClientOptions::manager(), &status);
 	ASSERT_TRUE(out);
 	EXPECT_EQ(status, 2);
 	EXPECT_NE(out->find("frobnicate"), std::string::npos) << *out;

@@ -68,7 +68,8 @@ TEST_F(SedanTest, StreamFollowsHeadphonesAwayAndBack)
 
 	auto headphones = sandbox_->nodeId("rear-left.headphones");
 	ASSERT_TRUE(headphones);
-	ASSERT_TRUE(sandbox_->run({"pw-cli", "destroy", std::to_string(*headphones)}));
+	ASSERT_TRUE(sandbox_->run({"pw-cli", "destroy", std::to_string(*headphones)},
+				  ClientOptions::manager()));
 	expectRoutedTo("rear-left.film", "rear-left.headrest");
 
 	ASSERT_TRUE(sandbox_->run({"pw-cli", "create-node", "adapter",
@@ -76,7 +77,8 @@ TEST_F(SedanTest, StreamFollowsHeadphonesAwayAndBack)
 				   "node.name = rear-left.headphones media.class = Audio/Sink "
 				   "api.alsa.path = cabin_sedan_amp node.group = cabin.sedan-amp "
 				   "cabin.alsa.channels = [ 4 5 ] audio.position = [ FL FR ] "
-				   "object.linger = true }"}));
+				   "object.linger = true }"},
+				  ClientOptions::manager()));
 	expectRoutedTo("rear-left.film", "rear-left.headphones");
 }
 
@@ -103,11 +105,13 @@ TEST_F(SedanTest, MovingAStreamThroughMetadataIsCheckedToo)
 
 	/* Into the seat's own zone: honoured. */
 	ASSERT_TRUE(sandbox_->run({"pw-metadata", "-n", "default", std::to_string(*stream),
-				   "target.object", "rear-left.headrest"}));
+				   "target.object", "rear-left.headrest"},
+				  ClientOptions::manager()));
 	expectRoutedTo("rear-left.film", "rear-left.headrest");
 	/* Into the driver's zone: refused, back to the zone's best device. */
 	ASSERT_TRUE(sandbox_->run({"pw-metadata", "-n", "default", std::to_string(*stream),
-				   "target.object", "cabin.speakers"}));
+				   "target.object", "cabin.speakers"},
+				  ClientOptions::manager()));
 	expectRoutedTo("rear-left.film", "rear-left.headphones");
 }
 
@@ -124,7 +128,8 @@ TEST_F(SedanTest, RememberedTargetDoesNotOverrideTheZone)
 	auto stream = sandbox_->nodeId("rear-left.film");
 	ASSERT_TRUE(stream);
 	ASSERT_TRUE(sandbox_->run({"pw-metadata", "-n", "default", std::to_string(*stream),
-				   "target.object", *headrest, "Spa:Id"}));
+				   "target.object", *headrest, "Spa:Id"},
+				  ClientOptions::manager()));
 	expectRoutedTo("rear-left.film", "rear-left.headrest");
 	sandbox_->stop(player);
 	ASSERT_TRUE(sandbox_->waitFor([&] { return !sandbox_->nodeId("rear-left.film"); }));
@@ -140,11 +145,13 @@ TEST_F(SedanTest, ClientWithoutSeatFallsToDefaultSeatAndFollowsIt)
 	sandbox_->playTone("system.chime");
 	expectRoutedTo("system.chime", "cabin.speakers");
 
-	ASSERT_TRUE(sandbox_->run({"wpctl", "settings", "cabin.default-seat", "rear-right"}));
+	ASSERT_TRUE(sandbox_->run({"wpctl", "settings", "cabin.default-seat", "rear-right"},
+				  ClientOptions::manager()));
 	expectRoutedTo("system.chime", "rear-right.headphones");
 
 	/* No default seat: the stream of a seatless client is not linked at all. */
-	ASSERT_TRUE(sandbox_->run({"wpctl", "settings", "cabin.default-seat", ""}));
+	ASSERT_TRUE(sandbox_->run({"wpctl", "settings", "cabin.default-seat", ""},
+				  ClientOptions::manager()));
 	EXPECT_TRUE(sandbox_->waitForTargets("system.chime", {}))
 		<< "linked to " << joined(sandbox_->linkedTargets("system.chime"));
 }
@@ -156,7 +163,8 @@ protected:
 	{
 		passenger_ = findTestUser("cabin-passenger");
 		guest_ = findTestUser("cabin-guest");
-		if (!passenger_ || !guest_)
+		servicesGroup_ = findGroup("cabin-audio");
+		if (!passenger_ || !guest_ || !servicesGroup_)
 			GTEST_SKIP() << "needs root and the users cabin-passenger and cabin-guest "
 					"(scripts/test creates them)";
 		SandboxOptions options = DaemonSandbox::sedan();
@@ -171,17 +179,19 @@ protected:
 
 	std::optional<TestUser> passenger_;
 	std::optional<TestUser> guest_;
+	/* The shared socket is for the car's services: group cabin-audio. */
+	std::optional<gid_t> servicesGroup_;
 };
 
 TEST_F(SedanUidTest, UidOnSharedSocketSelectsSeat)
 {
-	sandbox_->playTone("passenger.podcast", {.uid = passenger_->uid, .gid = passenger_->gid});
+	sandbox_->playTone("passenger.podcast", {.uid = passenger_->uid, .gid = servicesGroup_});
 	expectRoutedTo("passenger.podcast", "rear-right.headphones");
 }
 
 TEST_F(SedanUidTest, UnmappedUidFallsToDefaultSeat)
 {
-	sandbox_->playTone("guest.game", {.uid = guest_->uid, .gid = guest_->gid});
+	sandbox_->playTone("guest.game", {.uid = guest_->uid, .gid = servicesGroup_});
 	expectRoutedTo("guest.game", "cabin.speakers");
 }
 

@@ -137,6 +137,7 @@ std::vector<std::string> DaemonSandbox::environment(const ClientOptions &client)
 	env.push_back("CABIN_AMP_DIR=" + ampDirectory());
 	if (!client.remote.empty())
 		env.push_back("PIPEWIRE_REMOTE=" + client.remote);
+	env.insert(env.end(), client.env.begin(), client.env.end());
 	return env;
 }
 
@@ -148,7 +149,14 @@ pid_t DaemonSandbox::spawnWithLog(const std::vector<std::string> &argv, const Cl
 	for (std::string &entry : env)
 		envp.push_back(entry.data());
 	envp.push_back(nullptr);
-	std::vector<std::string> argvCopy = argv;
+	std::vector<std::string> argvCopy;
+	if (client.uid) {
+		/* A real other user, with the supplementary groups /etc/group gives it. */
+		gid_t gid = client.gid.value_or(static_cast<gid_t>(*client.uid));
+		argvCopy = {"setpriv", "--reuid=" + std::to_string(*client.uid),
+			    "--regid=" + std::to_string(gid), "--init-groups", "--"};
+	}
+	argvCopy.insert(argvCopy.end(), argv.begin(), argv.end());
 	for (std::string &arg : argvCopy)
 		args.push_back(arg.data());
 	args.push_back(nullptr);
@@ -167,11 +175,6 @@ pid_t DaemonSandbox::spawnWithLog(const std::vector<std::string> &argv, const Cl
 	if (devnull >= 0)
 		dup2(devnull, STDIN_FILENO);
 	setpgid(0, 0);
-	if (client.uid) {
-		gid_t gid = client.gid.value_or(static_cast<gid_t>(*client.uid));
-		if (setgroups(0, nullptr) < 0 || setgid(gid) < 0 || setuid(*client.uid) < 0)
-			_exit(126);
-	}
 	execvpe(args[0], args.data(), envp.data());
 	_exit(127);
 }
@@ -256,17 +259,31 @@ bool DaemonSandbox::start(std::string *error)
 	for (const auto &[name, text] : options_.wireplumberTexts)
 		std::ofstream(dir_ + "/wpconf/wireplumber.conf.d/" + name) << text;
 
-	pipewire_ = spawnWithLog({"pipewire"}, {}, dir_ + "/pipewire.log");
+	ClientOptions daemon;
+	daemon.uid = options_.daemonUid;
+	daemon.gid = options_.daemonGid;
+	if (options_.daemonUid) {
+		/* The services' user owns its runtime and state, as under systemd. */
+		gid_t gid = options_.daemonGid.value_or(static_cast<gid_t>(-1));
+		for (const auto &entry : fs::recursive_directory_iterator(dir_))
+			if (lchown(entry.path().c_str(), *options_.daemonUid, gid) < 0)
+				perror(entry.path().c_str());
+		if (chown(dir_.c_str(), *options_.daemonUid, gid) < 0)
+			perror(dir_.c_str());
+	}
+
+	pipewire_ = spawnWithLog({"pipewire"}, daemon, dir_ + "/pipewire.log");
 	bool up = waitFor([&] {
 		int status = 0;
-		return run({"pw-cli", "info", "0"}, {}, &status) && status == 0;
+		return run({"pw-cli", "info", "0"}, ClientOptions::manager(), &status) &&
+		       status == 0;
 	});
 	if (!up) {
 		*error = "pipewire did not come up; see " + dir_ + "/pipewire.log";
 		keepLogs();
 		return false;
 	}
-	wireplumber_ = spawnWithLog({"wireplumber"}, {}, dir_ + "/wireplumber.log");
+	wireplumber_ = spawnWithLog({"wireplumber"}, daemon, dir_ + "/wireplumber.log");
 	/* Ready when the policy has published its state (or, for stock, the default metadata). */
 	up = waitFor([&] {
 		int status = 0;
@@ -276,11 +293,46 @@ bool DaemonSandbox::start(std::string *error)
 		}
 		if (options_.cabin)
 			return metadataValue("cabin", 0, "cabin.state").has_value();
-		auto out = run({"pw-metadata", "-n", "default"}, {}, &status);
+		auto out = run({"pw-metadata", "-n", "default"}, ClientOptions::manager(), &status);
 		return out && out->find("default.audio.sink") != std::string::npos;
 	});
 	if (!up || wireplumber_ < 0) {
 		*error = "wireplumber did not come up; see " + dir_ + "/wireplumber.log";
+		keepLogs();
+		return false;
+	}
+	for (const std::string &seat : options_.pulseSeats)
+		if (!startPulse(seat, error))
+			return false;
+	return true;
+}
+
+bool DaemonSandbox::startPulse(const std::string &seat, std::string *error)
+{
+	/* What cabin-pulse@<seat>.service sets up (docs/system-services.md). */
+	std::string runtime = dir_ + "/pulse/" + seat;
+	fs::create_directories(runtime);
+	fs::create_directories(dir_ + "/config/pipewire/pipewire-pulse.conf.d");
+	fs::copy_file(sourceRoot() + "/conf.d/pipewire-pulse.conf.d/50-cabin-pulse.conf",
+		      dir_ + "/config/pipewire/pipewire-pulse.conf.d/50-cabin-pulse.conf",
+		      fs::copy_options::overwrite_existing);
+	std::optional<gid_t> seatGroup = findGroup("cabin-seat-" + seat);
+	uid_t owner = options_.daemonUid.value_or(geteuid());
+	if (!seatGroup || chown(runtime.c_str(), owner, *seatGroup) < 0 ||
+	    chmod(runtime.c_str(), 0750) < 0) {
+		*error = "cannot prepare " + runtime + " for group cabin-seat-" + seat;
+		return false;
+	}
+	ClientOptions pulse;
+	pulse.remote = "cabin-" + seat;
+	pulse.uid = options_.daemonUid;
+	pulse.gid = options_.daemonGid;
+	pulse.env = {"PULSE_RUNTIME_PATH=" + runtime};
+	pid_t pid = spawnWithLog({"pipewire-pulse"}, pulse, dir_ + "/pulse-" + seat + ".log");
+	children_.push_back(pid);
+	if (!waitFor([&] { return fs::exists(runtime + "/native"); })) {
+		*error = "pipewire-pulse for " + seat + " did not come up; see " + dir_ +
+			 "/pulse-" + seat + ".log";
 		keepLogs();
 		return false;
 	}
@@ -318,10 +370,41 @@ pid_t DaemonSandbox::playTone(const std::string &nodeName, const ClientOptions &
 
 std::optional<JsonValue> DaemonSandbox::dump()
 {
-	auto out = run({"pw-dump", "--no-colors"});
+	return dump(ClientOptions::manager());
+}
+
+std::optional<JsonValue> DaemonSandbox::dump(const ClientOptions &client)
+{
+	auto out = run({"pw-dump", "--no-colors"}, client);
 	if (!out)
 		return std::nullopt;
 	return JsonValue::parse(*out);
+}
+
+std::vector<std::optional<std::string>>
+DaemonSandbox::runConcurrently(const std::vector<std::string> &argv, const ClientOptions &client,
+			       int count)
+{
+	std::vector<std::pair<pid_t, std::string>> started;
+	for (int i = 0; i < count; i++) {
+		std::string outPath = dir_ + "/run-" + std::to_string(++spawnCount_) + ".out";
+		started.emplace_back(spawnWithLog(argv, client, outPath), outPath);
+	}
+	std::vector<std::optional<std::string>> outputs;
+	for (const auto &[pid, outPath] : started) {
+		int status = 0;
+		if (pid < 0 || !waitPid(pid, 60s, &status)) {
+			if (pid > 0)
+				kill(pid, SIGKILL), waitPid(pid, 5s, &status);
+			outputs.emplace_back();
+			continue;
+		}
+		bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+		outputs.push_back(ok ? std::optional(readFile(outPath)) : std::nullopt);
+		std::error_code ignored;
+		fs::remove(outPath, ignored);
+	}
+	return outputs;
 }
 
 namespace {
@@ -422,6 +505,8 @@ std::set<std::string> DaemonSandbox::linkedTargets(const std::string &nodeName)
 		auto in = info->find("input-node-id")->toInt().value_or(-1);
 		if (names[out] == nodeName)
 			targets.insert(names[in]);
+		if (names[in] == nodeName)
+			targets.insert(names[out]);
 	}
 	return targets;
 }
@@ -436,7 +521,8 @@ bool DaemonSandbox::waitForTargets(const std::string &nodeName,
 std::optional<std::string>
 DaemonSandbox::metadataValue(const std::string &name, std::uint32_t subject, const std::string &key)
 {
-	auto out = run({"pw-metadata", "-n", name, std::to_string(subject), key});
+	auto out = run({"pw-metadata", "-n", name, std::to_string(subject), key},
+		       ClientOptions::manager());
 	if (!out)
 		return std::nullopt;
 	/* Line format: update: id:N key:'K' value:'V' type:'T' */
@@ -485,6 +571,14 @@ std::optional<TestUser> findTestUser(const std::string &name)
 	if (!entry)
 		return std::nullopt;
 	return TestUser{entry->pw_uid, entry->pw_gid};
+}
+
+std::optional<gid_t> findGroup(const std::string &name)
+{
+	struct group *entry = getgrnam(name.c_str());
+	if (!entry)
+		return std::nullopt;
+	return entry->gr_gid;
 }
 
 } // namespace cabin::test

@@ -37,15 +37,28 @@ struct SandboxOptions {
 	std::string alsaText;
 	/* Load Cabin's own wireplumber fragment (false: stock WirePlumber policy). */
 	bool cabin = true;
+	/*
+	 * Run the daemons as this user, as the system services do (unset: as
+	 * ourselves). The sandbox directory is handed to it.
+	 */
+	std::optional<uid_t> daemonUid;
+	std::optional<gid_t> daemonGid;
+	/* Seats that get their own pipewire-pulse, as cabin-pulse@.service does. */
+	std::vector<std::string> pulseSeats;
 	std::string wireplumberDebug = "m-cabin:4,s-cabin-linking:4,s-linking:3";
 };
 
 struct ClientOptions {
 	/* Socket to connect to (PIPEWIRE_REMOTE); empty for the default. */
 	std::string remote;
-	/* Run as this uid (and its primary gid); unset: as ourselves. */
+	/* Run as this uid (its primary gid unless \a gid, plus its groups), via setpriv. */
 	std::optional<uid_t> uid;
 	std::optional<gid_t> gid;
+	/* Extra environment entries ("NAME=value"). */
+	std::vector<std::string> env;
+
+	/* The unrestricted manager socket, for looking at the whole graph. */
+	static ClientOptions manager() { return {"pipewire-0-manager", {}, {}, {}}; }
 };
 
 class DaemonSandbox
@@ -58,6 +71,7 @@ public:
 
 	/* Starts both daemons and waits until the policy is up. */
 	bool start(std::string *error);
+	bool startPulse(const std::string &seat, std::string *error);
 
 	/* Where the sources and the build are (from the test environment). */
 	static std::string sourceRoot();
@@ -77,13 +91,19 @@ public:
 	pid_t playTone(const std::string &nodeName, const ClientOptions &client = {},
 		       const std::vector<std::string> &extraProps = {});
 
-	/* The graph as pw-dump sees it. */
+	/* Runs \a count copies of \a argv at once; the stdout of each that exited 0. */
+	std::vector<std::optional<std::string>>
+	runConcurrently(const std::vector<std::string> &argv, const ClientOptions &client,
+			int count);
+
+	/* The graph as pw-dump sees it: the whole graph, or what \a client may see. */
 	std::optional<JsonValue> dump();
+	std::optional<JsonValue> dump(const ClientOptions &client);
 	std::optional<std::uint32_t> nodeId(const std::string &nodeName);
 	/* A property of the node named \a nodeName, as pw-dump shows it. */
 	std::optional<std::string> nodeProperty(const std::string &nodeName,
 						const std::string &key);
-	/* Names of the nodes an output node is linked to. */
+	/* Names of the nodes \a nodeName is linked to, in either direction. */
 	std::set<std::string> linkedTargets(const std::string &nodeName);
 	/* Waits until \a nodeName is linked to exactly \a targets. */
 	bool waitForTargets(const std::string &nodeName, const std::set<std::string> &targets,
@@ -106,6 +126,11 @@ public:
 			    std::chrono::milliseconds timeout = 10s);
 
 	const std::string &directory() const { return dir_; }
+	/* PULSE_SERVER value of \a seat's pipewire-pulse. */
+	std::string pulseServer(const std::string &seat) const
+	{
+		return "unix:" + dir_ + "/pulse/" + seat + "/native";
+	}
 	pid_t pipewirePid() const { return pipewire_; }
 	/* Where the simulated amplifier keeps its recordings and sockets (CABIN_AMP_DIR). */
 	std::string ampDirectory() const { return dir_ + "/amp"; }
@@ -138,5 +163,7 @@ struct TestUser {
 	gid_t gid;
 };
 std::optional<TestUser> findTestUser(const std::string &name);
+/* A group created by scripts/test (the sockets of the example car name them). */
+std::optional<gid_t> findGroup(const std::string &name);
 
 } // namespace cabin::test
