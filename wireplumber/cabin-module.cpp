@@ -12,6 +12,13 @@ namespace {
 constexpr const char *kMetadataName = "cabin";
 constexpr const char *kDefaultSeatSetting = "cabin.default-seat";
 constexpr const char *kStateKey = "cabin.state";
+/* Marks the metadata objects module-cabin exports itself. */
+constexpr const char *kOwnMetadataKey = "cabin.metadata.owner";
+
+WpProperties *ownMetadataProperties()
+{
+	return wp_properties_new(kOwnMetadataKey, "module-cabin", nullptr);
+}
 
 Properties toProperties(WpProperties *props)
 {
@@ -92,14 +99,20 @@ void CabinModule::enable(WpTransition *transition)
 	}
 
 	pending_ = 4 + static_cast<int>(model_.config().seats.size());
-	metadata_ = wp_impl_metadata_new_full(core_, kMetadataName, nullptr);
+	metadata_ = wp_impl_metadata_new_full(core_, kMetadataName, ownMetadataProperties());
 	wp_object_activate(WP_OBJECT(metadata_), WP_OBJECT_FEATURES_ALL, nullptr,
 			   onMetadataActivated, this);
 	createSeatMetadata();
 
-	/* Registry properties are enough here; binding is only for the id. */
+	/*
+	 * Registry properties are enough here; binding is only for the id. Our
+	 * own metadata is left out: binding it would echo every state we
+	 * publish back to us. Its ids are known once exported.
+	 */
 	globals_ = wp_object_manager_new();
-	wp_object_manager_add_interest(globals_, WP_TYPE_GLOBAL_PROXY, nullptr);
+	wp_object_manager_add_interest(globals_, WP_TYPE_GLOBAL_PROXY,
+				       WP_CONSTRAINT_TYPE_PW_GLOBAL_PROPERTY, kOwnMetadataKey, "-",
+				       nullptr);
 	wp_object_manager_request_object_features(globals_, WP_TYPE_GLOBAL_PROXY,
 						  WP_PROXY_FEATURE_BOUND);
 	g_signal_connect(globals_, "object-added", G_CALLBACK(onGlobalAdded), this);
@@ -187,6 +200,13 @@ void CabinModule::onMetadataActivated(GObject *object, GAsyncResult *res, gpoint
 		module->enabling_ = nullptr;
 		return;
 	}
+	GraphObject metadata;
+	metadata.kind = ObjectKind::Metadata;
+	g_autoptr(WpProperties) props =
+		wp_global_proxy_get_global_properties(WP_GLOBAL_PROXY(object));
+	if (const gchar *name = props ? wp_properties_get(props, "metadata.name") : nullptr)
+		metadata.name = name;
+	module->access_.addObject(boundId(object), std::move(metadata));
 	module->stepReady();
 }
 
@@ -266,7 +286,8 @@ void CabinModule::createSeatMetadata()
 {
 	for (const SeatConfig &seat : model_.config().seats) {
 		std::string name = seatMetadataName(seat.name);
-		WpImplMetadata *metadata = wp_impl_metadata_new_full(core_, name.c_str(), nullptr);
+		WpImplMetadata *metadata =
+			wp_impl_metadata_new_full(core_, name.c_str(), ownMetadataProperties());
 		seatMetadata_[seat.name].metadata = metadata;
 		g_signal_connect(metadata, "changed", G_CALLBACK(onSeatMetadataChanged), this);
 		wp_object_activate(WP_OBJECT(metadata), WP_OBJECT_FEATURES_ALL, nullptr,
