@@ -85,7 +85,9 @@ std::string compareWithTone(const Recording &rec, unsigned channel, double frequ
 	 */
 	auto t = findInTone(i, 1);
 	if (!t || *t > 4096)
-		return where + " frame " + std::to_string(i) + " does not carry the tone";
+		return where + " frame " + std::to_string(i) + " does not carry the tone (sample " +
+		       std::to_string(rec.at(i, channel)) + ", found at tone sample " +
+		       (t ? std::to_string(*t) : std::string("none")) + ")";
 	std::size_t matched = 0;
 	*resyncs = 0;
 	for (; i < rec.frames() && matched < frames; i++) {
