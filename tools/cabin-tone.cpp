@@ -8,6 +8,7 @@
 #include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <optional>
 #include <string>
@@ -172,8 +173,11 @@ int main(int argc, char **argv)
 
 	pw_properties *props = pw_properties_new(PW_KEY_MEDIA_TYPE, "Audio", PW_KEY_MEDIA_CATEGORY,
 						 "Playback", PW_KEY_MEDIA_ROLE, "Music", nullptr);
-	if (player.options.remote)
+	if (player.options.remote) {
+		/* libpipewire prefers $PIPEWIRE_REMOTE to remote.name; the option must win. */
+		setenv("PIPEWIRE_REMOTE", player.options.remote, 1);
 		pw_properties_set(props, PW_KEY_REMOTE_NAME, player.options.remote);
+	}
 	for (const auto &[key, value] : player.options.props)
 		pw_properties_set(props, key.c_str(), value.c_str());
 

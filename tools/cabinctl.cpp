@@ -161,7 +161,12 @@ bool GraphReader::read(const char *remote, GraphSnapshot &snapshot)
 		return false;
 	}
 
-	/* Without a name libpipewire picks $PIPEWIRE_REMOTE or its default. */
+	/*
+	 * Without a name libpipewire picks $PIPEWIRE_REMOTE or its default; it
+	 * prefers that variable to remote.name, so --remote sets it too.
+	 */
+	if (remote)
+		setenv("PIPEWIRE_REMOTE", remote, 1);
 	struct pw_properties *props =
 		remote ? pw_properties_new(PW_KEY_REMOTE_NAME, remote, nullptr) : nullptr;
 	core_ = pw_context_connect(context_, props, 0);
