@@ -11,6 +11,19 @@ constexpr std::uint32_t kNone = 0;
 constexpr std::uint32_t kSee = PW_PERM_R;
 constexpr std::uint32_t kUse = PW_PERM_R | PW_PERM_X;
 constexpr std::uint32_t kOwn = PW_PERM_R | PW_PERM_W | PW_PERM_X | PW_PERM_M;
+/*
+ * A client's own client object: W lets it update its properties (the
+ * server refuses pipewire.sec.* and pipewire.access) and only lower its own
+ * permissions.
+ */
+constexpr std::uint32_t kOwnClient = PW_PERM_R | PW_PERM_W | PW_PERM_X;
+
+/* Defaults, graph settings and WirePlumber's settings (cabin.default-seat). */
+bool isAdministeredMetadata(std::string_view name)
+{
+	return name == "default" || name == "settings" || name == "sm-settings" ||
+	       name == "persistent-sm-settings";
+}
 
 /* Factories a seat's applications need: streams (client-node) and their own links. */
 bool isClientFactory(std::string_view name)
@@ -130,16 +143,17 @@ std::uint32_t AccessPolicy::permissions(const ClientState &client, std::uint32_t
 	case ObjectKind::Port:
 		return nodePermissions(client, object.nodeId) ? kUse : kNone;
 	case ObjectKind::Link:
+		/* No X: a link has no methods, and R|X would let the client destroy it. */
 		return nodePermissions(client, object.nodeId) &&
 				       nodePermissions(client, object.peerNodeId)
-			       ? kUse
+			       ? kSee
 			       : kNone;
 	default:
 		break;
 	}
 	switch (client.role) {
 	case ClientRole::Administrator:
-		return administratorPermissions(object);
+		return administratorPermissions(client, object, id);
 	case ClientRole::Announcer:
 		return announcerPermissions(client, object, id);
 	case ClientRole::Seat:
@@ -154,7 +168,7 @@ std::uint32_t AccessPolicy::seatPermissions(const ClientState &client, const Gra
 	switch (object.kind) {
 	case ObjectKind::Client: {
 		if (id == client.id)
-			return kUse;
+			return kOwnClient;
 		/* Sight of a client reveals its pid, uid and application: same seat only. */
 		const ClientState *other = model_.client(id);
 		return other && !client.seat.empty() && other->seat == client.seat ? kSee : kNone;
@@ -174,20 +188,21 @@ std::uint32_t AccessPolicy::seatPermissions(const ClientState &client, const Gra
 	}
 }
 
-std::uint32_t AccessPolicy::administratorPermissions(const GraphObject &object) const
+std::uint32_t AccessPolicy::administratorPermissions(const ClientState &client,
+						     const GraphObject &object,
+						     std::uint32_t id) const
 {
 	switch (object.kind) {
 	case ObjectKind::Client:
-		/* W on a client object would let it re-permission that client. */
-		return kSee;
+		/* W on another client object would let it re-permission that client. */
+		return id == client.id ? kOwnClient : kSee;
 	case ObjectKind::Device:
 		return kOwn;
 	case ObjectKind::Factory:
 		/* Objects inside the daemon are made through the manager socket, not here. */
 		return isClientFactory(object.name) ? kSee : kNone;
 	case ObjectKind::Metadata:
-		return object.name == "default" || object.name == "settings" ? kUse | PW_PERM_W
-									     : kSee;
+		return isAdministeredMetadata(object.name) ? kUse | PW_PERM_W : kSee;
 	default:
 		return kSee;
 	}
@@ -198,7 +213,7 @@ std::uint32_t AccessPolicy::announcerPermissions(const ClientState &client,
 {
 	switch (object.kind) {
 	case ObjectKind::Client:
-		return id == client.id ? kUse : kNone;
+		return id == client.id ? kOwnClient : kNone;
 	case ObjectKind::Factory:
 		return object.name == "client-node" ? kSee : kNone;
 	case ObjectKind::Metadata:
@@ -231,10 +246,22 @@ PermissionList AccessPolicy::admit(const ClientState &client)
 	granted.clear();
 	PermissionList list;
 	list.push_back(PW_PERMISSION_INIT(PW_ID_ANY, kNone));
-	for (const auto &[id, object] : objects_)
-		if (id != PW_ID_CORE)
-			diffObject(client, granted, id, list);
-	diffObject(client, granted, PW_ID_CORE, list);
+	/*
+	 * Every known object gets an entry, "none" included: a client admitted
+	 * again (WirePlumber restarted) may still hold entries from before,
+	 * and the default does not override them.
+	 */
+	for (const auto &[id, object] : objects_) {
+		if (id == PW_ID_CORE)
+			continue;
+		std::uint32_t wanted = permissions(client, id);
+		list.push_back(PW_PERMISSION_INIT(id, wanted));
+		if (wanted != kNone)
+			granted[id] = wanted;
+	}
+	std::uint32_t core = permissions(client, PW_ID_CORE);
+	list.push_back(PW_PERMISSION_INIT(PW_ID_CORE, core));
+	granted[PW_ID_CORE] = core;
 	return list;
 }
 

@@ -82,7 +82,8 @@ private:
 	std::uint32_t nodePermissions(const ClientState &client, std::uint32_t nodeId) const;
 	std::uint32_t seatPermissions(const ClientState &client, const GraphObject &object,
 				      std::uint32_t id) const;
-	std::uint32_t administratorPermissions(const GraphObject &object) const;
+	std::uint32_t administratorPermissions(const ClientState &client, const GraphObject &object,
+					       std::uint32_t id) const;
 	std::uint32_t announcerPermissions(const ClientState &client, const GraphObject &object,
 					   std::uint32_t id) const;
 	void diffObject(const ClientState &client, std::map<std::uint32_t, std::uint32_t> &granted,

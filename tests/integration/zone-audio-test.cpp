@@ -246,11 +246,15 @@ TEST_F(ZoneAudioTest, InjectedXrunIsRecoveredAndPlaybackContinues)
 	int xruns = count("xruns"), starts = count("starts");
 
 	ASSERT_EQ(sandbox_->ampCommand("sedan-amp.sock", "xrun"), "ok\n");
-	EXPECT_TRUE(DaemonSandbox::waitFor([&] { return count("xruns") == xruns + 1; }));
+	EXPECT_TRUE(DaemonSandbox::waitFor([&] { return count("xruns") >= xruns + 1; }));
 	/* The node restarted the PCM: it runs again and plays on. */
 	ASSERT_TRUE(waitForPlayedFrames(kRate));
 	EXPECT_EQ(sandbox_->ampStatus("sedan-amp.sock", "state"), "running");
-	EXPECT_EQ(count("starts"), starts + 1);
+	/*
+	 * One restart per xrun. A stalled virtual machine can add real xruns
+	 * to the injected one; each must be recovered the same way.
+	 */
+	EXPECT_EQ(count("starts") - starts, count("xruns") - xruns);
 
 	auto rec = readRecording("rear-left-headphones.wav");
 	ASSERT_TRUE(rec);
@@ -258,7 +262,8 @@ TEST_F(ZoneAudioTest, InjectedXrunIsRecoveredAndPlaybackContinues)
 	ASSERT_GT(rec->frames(), tail);
 	for (std::size_t i = rec->frames() - tail; i < rec->frames(); i++)
 		loud += rec->at(i, 0) != 0;
-	EXPECT_GT(loud, tail * 9 / 10) << "the tone must go on after the xrun";
+	/* Mostly loud: a failed recovery leaves silence; a later real xrun only a gap. */
+	EXPECT_GT(loud, tail / 2) << "the tone must go on after the xrun";
 }
 
 TEST_F(ZoneAudioTest, PcmStopsWhenTheLastStreamStops)
@@ -278,7 +283,10 @@ TEST_F(ZoneAudioTest, PcmStopsWhenTheLastStreamStops)
 	sandbox_->stop(music);
 	EXPECT_TRUE(DaemonSandbox::waitFor(
 		[&] { return sandbox_->ampStatus("sedan-amp.sock", "state") == "stopped"; }));
-	EXPECT_EQ(sandbox_->ampStatus("sedan-amp.sock", "stops"), "1");
+	/* One stop for the last stream; a real xrun on a stalled machine adds its own. */
+	int stops = std::stoi(sandbox_->ampStatus("sedan-amp.sock", "stops").value_or("-1"));
+	int xruns = std::stoi(sandbox_->ampStatus("sedan-amp.sock", "xruns").value_or("-1"));
+	EXPECT_EQ(stops - xruns, 1) << stops << " stops, " << xruns << " xruns";
 }
 
 } // namespace
