@@ -1284,8 +1284,14 @@ TEST_F(ZoneNodeTest, SinkZonesMixIntoTheirChannelsOfOnePcm)
 		EXPECT_EQ(zone->latencyUpdatesOffMain, 0);
 		auto latency = zone->latency(SPA_DIRECTION_INPUT);
 		ASSERT_TRUE(latency);
-		EXPECT_EQ(latency->min_rate, static_cast<std::int32_t>(kHeadroom + kFifoDelay));
-		EXPECT_EQ(latency->max_rate, static_cast<std::int32_t>(kHeadroom + kFifoDelay));
+		/*
+		 * The device delay is measured, and a late wakeup on a loaded
+		 * machine can move the average by a frame; 2 frames is the
+		 * threshold below which the node does not re-publish.
+		 */
+		const auto expected = static_cast<std::int32_t>(kHeadroom + kFifoDelay);
+		EXPECT_NEAR(latency->min_rate, expected, 2);
+		EXPECT_EQ(latency->max_rate, latency->min_rate);
 		EXPECT_EQ(latency->min_quantum, 1.0f);
 		EXPECT_EQ(latency->max_quantum, 1.0f);
 	}

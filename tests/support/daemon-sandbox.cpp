@@ -65,7 +65,8 @@ DaemonSandbox::DaemonSandbox(SandboxOptions options) : options_(std::move(option
 
 DaemonSandbox::~DaemonSandbox()
 {
-	for (pid_t pid : children_)
+	/* stop() removes each from children_, so walk a copy. */
+	for (pid_t pid : std::vector<pid_t>(children_))
 		stop(pid);
 	stop(wireplumber_);
 	stop(pipewire_);
