@@ -23,6 +23,7 @@
 #include <pipewire/pipewire.h>
 
 #include "daemon-sandbox.hpp"
+#include "percentile.hpp"
 
 namespace cabin::bench {
 namespace {
@@ -133,15 +134,6 @@ double admit(const DaemonSandbox &sandbox, const std::string &socket)
 	pw_context_destroy(context);
 	pw_main_loop_destroy(loop);
 	return ms;
-}
-
-double percentile(std::vector<double> values, double p)
-{
-	if (values.empty())
-		return -1;
-	std::sort(values.begin(), values.end());
-	auto index = static_cast<std::size_t>(p * static_cast<double>(values.size() - 1) + 0.5);
-	return values[std::min(index, values.size() - 1)];
 }
 
 /* Admission times of one daemon start; the number of globals goes to \a objects. */

@@ -23,6 +23,7 @@
 #include <spa/param/audio/format-utils.h>
 
 #include "daemon-sandbox.hpp"
+#include "percentile.hpp"
 
 namespace cabin::bench {
 namespace {
@@ -232,15 +233,6 @@ std::vector<Sample> measure(DaemonSandbox &sandbox)
 	if (run.failed)
 		samples.clear();
 	return samples;
-}
-
-double percentile(std::vector<double> values, double p)
-{
-	if (values.empty())
-		return -1;
-	std::sort(values.begin(), values.end());
-	auto index = static_cast<std::size_t>(p * static_cast<double>(values.size() - 1) + 0.5);
-	return values[std::min(index, values.size() - 1)];
 }
 
 struct Summary {

@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "daemon-sandbox.hpp"
+#include "percentile.hpp"
 
 namespace cabin::bench {
 namespace {
@@ -111,14 +112,6 @@ double parseMicros(const std::string &text)
 	return value;
 }
 
-double median(std::vector<double> values)
-{
-	if (values.empty())
-		return -1;
-	std::sort(values.begin(), values.end());
-	return values[values.size() / 2];
-}
-
 struct Figures {
 	double serverBusyUs = -1; /* sum of BUSY of the server's nodes, per cycle */
 	double driverBusyUs = -1; /* the driver node's own BUSY */
@@ -179,7 +172,7 @@ void samplePwTop(DaemonSandbox &sandbox, const std::vector<std::string> &serverN
 			driverBusy.push_back(busy);
 	}
 	endIteration();
-	figures.serverBusyUs = median(busySums);
+	figures.serverBusyUs = percentile(busySums, 0.5);
 	figures.driverBusyUs = median(driverBusy);
 }
 
