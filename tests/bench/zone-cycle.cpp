@@ -173,7 +173,7 @@ void samplePwTop(DaemonSandbox &sandbox, const std::vector<std::string> &serverN
 	}
 	endIteration();
 	figures.serverBusyUs = percentile(busySums, 0.5);
-	figures.driverBusyUs = median(driverBusy);
+	figures.driverBusyUs = percentile(driverBusy, 0.5);
 }
 
 /* utime + stime of a process, in clock ticks. */
@@ -349,7 +349,7 @@ int main()
 		std::vector<double> values;
 		for (const Figures &f : runs)
 			values.push_back(f.*field);
-		return median(values);
+		return percentile(values, 0.5);
 	};
 	std::printf("\nZone split of one 16-channel card, 4 zones playing, %d rounds x %d "
 		    "pw-top samples\n",
