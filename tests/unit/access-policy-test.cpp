@@ -147,6 +147,18 @@ protected:
 
 	PermissionList admit(std::uint32_t client) { return policy_.admit(*model_.client(client)); }
 
+	/* Of the daemon's factories, only client-node and link-factory, read only. */
+	void expectOnlyClientFactories(std::uint32_t client)
+	{
+		const std::pair<std::uint32_t, const char *> factories[] = {
+			{300, "client-node"},	   {301, "link-factory"},	{302, "adapter"},
+			{303, "spa-node-factory"}, {304, "spa-device-factory"}, {305, "metadata"}};
+		for (const auto &[id, name] : factories)
+			addFactory(id, name);
+		for (const auto &[id, name] : factories)
+			EXPECT_EQ(permissions(client, id), id <= 301 ? kR : kNone) << name;
+	}
+
 	/* takeUpdates(), keyed by client. A client without changes has no key. */
 	std::map<std::uint32_t, Grants> takeUpdates()
 	{
@@ -288,18 +300,7 @@ TEST_F(AccessPolicyTest, SeatClientSeesOnlyClientsOfItsOwnSeat)
 TEST_F(AccessPolicyTest, SeatClientMayMakeStreamsAndLinksButUseNoOtherFactory)
 {
 	addSeatClient(40, "rear-left");
-	addFactory(300, "client-node");
-	addFactory(301, "link-factory");
-	addFactory(302, "adapter");
-	addFactory(303, "spa-node-factory");
-	addFactory(304, "spa-device-factory");
-	addFactory(305, "metadata");
-	EXPECT_EQ(permissions(40, 300), kR);
-	EXPECT_EQ(permissions(40, 301), kR);
-	EXPECT_EQ(permissions(40, 302), kNone);
-	EXPECT_EQ(permissions(40, 303), kNone);
-	EXPECT_EQ(permissions(40, 304), kNone);
-	EXPECT_EQ(permissions(40, 305), kNone);
+	expectOnlyClientFactories(40);
 }
 
 TEST_F(AccessPolicyTest, SeatClientReadsDefaultsAndWritesOnlyItsSeatMetadata)
@@ -452,18 +453,7 @@ TEST_F(AccessPolicyTest, AdministratorControlsEveryNodeAndDevice)
 TEST_F(AccessPolicyTest, AdministratorUsesOnlyClientFactories)
 {
 	addRoleClient(44, "administrator");
-	addFactory(300, "client-node");
-	addFactory(301, "link-factory");
-	addFactory(302, "adapter");
-	addFactory(303, "spa-node-factory");
-	addFactory(304, "spa-device-factory");
-	addFactory(305, "metadata");
-	EXPECT_EQ(permissions(44, 300), kR);
-	EXPECT_EQ(permissions(44, 301), kR);
-	EXPECT_EQ(permissions(44, 302), kNone);
-	EXPECT_EQ(permissions(44, 303), kNone);
-	EXPECT_EQ(permissions(44, 304), kNone);
-	EXPECT_EQ(permissions(44, 305), kNone);
+	expectOnlyClientFactories(44);
 }
 
 TEST_F(AccessPolicyTest, AdministratorWritesOnlyDefaultAndSettingsMetadata)
