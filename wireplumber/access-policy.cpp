@@ -14,9 +14,10 @@ constexpr std::uint32_t kOwn = PW_PERM_R | PW_PERM_W | PW_PERM_X | PW_PERM_M;
 /*
  * A client's own client object: W lets it update its properties (the
  * server refuses pipewire.sec.* and pipewire.access) and only lower its own
- * permissions.
+ * permissions. M lets it set metadata with itself as subject: that is
+ * where it writes share requests (docs/sharing.md).
  */
-constexpr std::uint32_t kOwnClient = PW_PERM_R | PW_PERM_W | PW_PERM_X;
+constexpr std::uint32_t kOwnClient = PW_PERM_R | PW_PERM_W | PW_PERM_X | PW_PERM_M;
 
 /* Defaults, graph settings and WirePlumber's settings (cabin.default-seat). */
 bool isAdministeredMetadata(std::string_view name)

@@ -46,6 +46,7 @@ public:
 			for (std::size_t i = 0; i < zones->items().size(); i++)
 				parseZone(i, zones->items()[i]);
 		resolveHomeZones();
+		resolveAutoAccept();
 		return std::move(config_);
 	}
 
@@ -103,8 +104,11 @@ private:
 		}
 		if (const JsonValue *home = entry.find("home-zone"))
 			homeZoneRequests_.push_back({seat.name, key, *home});
+		if (const JsonValue *from = entry.find("accept-shares-from"))
+			autoAcceptRequests_.push_back({seat.name, key, *from});
 		for (const auto &[member, value] : entry.members())
-			if (member != "name" && member != "uids" && member != "home-zone")
+			if (member != "name" && member != "uids" && member != "home-zone" &&
+			    member != "accept-shares-from")
 				error(key + "." + member + " = " + value.toJson() +
 				      ": unknown key; ignored");
 		config_.seats.push_back(std::move(seat));
@@ -206,8 +210,8 @@ private:
 	void resolveHomeZones()
 	{
 		for (SeatConfig &seat : config_.seats) {
-			const HomeZoneRequest *request = nullptr;
-			for (const HomeZoneRequest &r : homeZoneRequests_)
+			const SeatValue *request = nullptr;
+			for (const SeatValue &r : homeZoneRequests_)
 				if (r.seat == seat.name)
 					request = &r;
 			if (request) {
@@ -242,14 +246,51 @@ private:
 		}
 	}
 
-	struct HomeZoneRequest {
+	/* Seat names are checked once every seat is known, so order does not matter. */
+	void resolveAutoAccept()
+	{
+		for (const SeatValue &request : autoAcceptRequests_) {
+			SeatConfig *seat = findSeat(request.seat);
+			std::string key = request.key + ".accept-shares-from";
+			if (!request.value.isArray()) {
+				error(key + " = " + request.value.toJson() +
+				      ": expected an array of seat names; ignored");
+				continue;
+			}
+			for (const JsonValue &from : request.value.items()) {
+				if (!from.isString() || !config_.findSeat(from.text())) {
+					error(key + ": " + from.toJson() +
+					      ": no seat with this name; ignored");
+					continue;
+				}
+				if (from.text() == seat->name) {
+					error(key + ": " + from.toJson() +
+					      ": a seat cannot share with itself; ignored");
+					continue;
+				}
+				seat->acceptSharesFrom.push_back(from.text());
+			}
+		}
+	}
+
+	SeatConfig *findSeat(std::string_view name)
+	{
+		for (SeatConfig &seat : config_.seats)
+			if (seat.name == name)
+				return &seat;
+		return nullptr;
+	}
+
+	/* A per-seat key whose value can only be checked once all seats are parsed. */
+	struct SeatValue {
 		std::string seat;
 		std::string key;
 		JsonValue value;
 	};
 
 	CabinConfig config_;
-	std::vector<HomeZoneRequest> homeZoneRequests_;
+	std::vector<SeatValue> homeZoneRequests_;
+	std::vector<SeatValue> autoAcceptRequests_;
 };
 
 } // namespace

@@ -21,6 +21,8 @@ struct SeatConfig {
 	std::vector<std::uint32_t> uids;
 	/* Resolved after validation: the zone streams of this seat go to. */
 	std::string homeZone;
+	/* Seats whose share offers this seat accepts without asking. */
+	std::vector<std::string> acceptSharesFrom;
 };
 
 enum class ZoneKind { Personal, Shared };

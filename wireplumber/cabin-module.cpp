@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "cabin-module.hpp"
 
+#include <unistd.h>
+
 #include <pipewire/module.h>
 
 WP_DEFINE_LOCAL_LOG_TOPIC("m-cabin")
@@ -12,6 +14,8 @@ namespace {
 constexpr const char *kMetadataName = "cabin";
 constexpr const char *kDefaultSeatSetting = "cabin.default-seat";
 constexpr const char *kStateKey = "cabin.state";
+constexpr const char *kRequestKey = "cabin.request";
+constexpr const char *kReplyKey = "cabin.reply";
 /* Marks the metadata objects module-cabin exports itself. */
 constexpr const char *kOwnMetadataKey = "cabin.metadata.owner";
 
@@ -87,6 +91,8 @@ void CabinModule::enable(WpTransition *transition)
 {
 	enabling_ = transition;
 	model_.setSessionManagerClient(wp_core_get_own_bound_id(core_));
+	/* Modules loaded here (share loopbacks) connect as clients of their own. */
+	model_.setSessionManagerPid(static_cast<std::uint32_t>(getpid()));
 
 	settings_ = wp_settings_find(core_, nullptr);
 	if (settings_) {
@@ -167,6 +173,11 @@ void CabinModule::disable()
 		idlePublish_ = nullptr;
 	}
 	g_clear_object(&metadata_);
+	for (auto &[id, loopback] : shareLoopbacks_)
+		g_clear_object(&loopback);
+	shareLoopbacks_.clear();
+	shareRequests_.clear();
+	shareReplies_.clear();
 	askedWhileUnknown_.clear();
 	published_.clear();
 	publishedState_.clear();
@@ -223,13 +234,35 @@ void CabinModule::onClientAdded(WpObjectManager *, WpClient *client, gpointer se
 	module->access_.objectChanged(id);
 	if (state->managed)
 		module->admit(client, *state);
+	else if (state->source == SeatSource::SessionManager)
+		module->admitSessionManager(client);
 	module->commit();
+}
+
+void CabinModule::admitSessionManager(WpClient *client)
+{
+	/*
+	 * A module loaded in this process (a share loopback) connects on the
+	 * default socket; when that socket is Cabin's, it waits for us like
+	 * any client. It is the session manager itself: allow everything.
+	 */
+	g_autoptr(WpProperties) props =
+		wp_pipewire_object_get_properties(WP_PIPEWIRE_OBJECT(client));
+	const gchar *access = props ? wp_properties_get(props, "pipewire.access") : nullptr;
+	if (g_strcmp0(access, kCabinAccess) == 0)
+		wp_client_update_permissions(client, 1, PW_ID_ANY, PW_PERM_ALL);
 }
 
 void CabinModule::onClientRemoved(WpObjectManager *, WpClient *client, gpointer self)
 {
 	auto *module = static_cast<CabinModule *>(self);
 	guint32 id = boundId(client);
+	/* Its requests and replies were kept on its id as subject. */
+	if (const ClientState *state = module->model_.client(id))
+		if (auto entry = module->seatMetadata_.find(state->seat);
+		    entry != module->seatMetadata_.end())
+			wp_metadata_set(WP_METADATA(entry->second.metadata), id, nullptr, nullptr,
+					nullptr);
 	module->model_.removeClient(id);
 	module->access_.forgetClient(id);
 	module->managedClients_.erase(id);
@@ -299,6 +332,16 @@ void CabinModule::onSeatMetadataChanged(WpMetadata *metadata, guint32 subject, c
 					const gchar *, const gchar *value, gpointer self)
 {
 	auto *module = static_cast<CabinModule *>(self);
+	if (key && g_str_equal(key, kRequestKey)) {
+		/* Only the seat's own clients can write here: the seat is the requester. */
+		if (!value)
+			return;
+		for (auto &[seat, entry] : module->seatMetadata_)
+			if (WP_METADATA(entry.metadata) == metadata)
+				module->shareRequests_.push_back({seat, subject, value});
+		module->commit();
+		return;
+	}
 	if (subject != 0 || (key && !g_str_equal(key, kStateKey)))
 		return;
 	/* A seat client cleared its metadata: put the state back. */
@@ -313,7 +356,7 @@ void CabinModule::onSeatMetadataChanged(WpMetadata *metadata, guint32 subject, c
 void CabinModule::publishSeatStates()
 {
 	for (auto &[seat, entry] : seatMetadata_) {
-		std::string state = model_.stateJson(seat);
+		std::string state = model_.stateJson(seat, &shares_);
 		if (state == entry.published)
 			continue;
 		entry.published = state;
@@ -332,6 +375,12 @@ void CabinModule::onNodeAdded(WpObjectManager *, WpNode *node, gpointer self)
 			wp_info_object(module->plugin_, "node %u '%s' -> seat '%s' zone '%s'",
 				       state->id, state->name.c_str(), state->seat.c_str(),
 				       state->zone.c_str());
+	/*
+	 * Grant now rather than on idle: WirePlumber may link the node before
+	 * that, and PipeWire refuses a link whose stream owner cannot see the
+	 * peer (a share loopback's capture side and the sharer's stream).
+	 */
+	module->sendPermissionUpdates();
 	module->commit();
 }
 
@@ -339,6 +388,9 @@ void CabinModule::onNodeRemoved(WpObjectManager *, WpNode *node, gpointer self)
 {
 	auto *module = static_cast<CabinModule *>(self);
 	module->model_.removeNode(boundId(node));
+	if (module->shares_.removeStream(boundId(node)))
+		wp_info_object(module->plugin_, "stream %u went away: its shares end",
+			       boundId(node));
 	module->commit();
 }
 
@@ -386,8 +438,8 @@ gboolean CabinModule::onIdlePublish(gpointer self)
 
 void CabinModule::publish()
 {
-	WpMetadata *md = WP_METADATA(metadata_);
-	bool streamsChanged = false;
+	handleShareRequests();
+	syncShareLoopbacks();
 
 	/* Grants go out before the metadata that names the objects they cover. */
 	for (const auto &[id, node] : model_.nodes()) {
@@ -398,6 +450,23 @@ void CabinModule::publish()
 	}
 	sendPermissionUpdates();
 	publishSeatStates();
+	publishCabinState();
+
+	/* Replies last: a client that reads one finds the state it led to. */
+	for (const ShareMessage &reply : shareReplies_) {
+		auto entry = seatMetadata_.find(reply.seat);
+		if (entry == seatMetadata_.end())
+			continue;
+		wp_metadata_set(WP_METADATA(entry->second.metadata), reply.subject, kReplyKey,
+				"Spa:String:JSON", reply.json.c_str());
+	}
+	shareReplies_.clear();
+}
+
+void CabinModule::publishCabinState()
+{
+	WpMetadata *md = WP_METADATA(metadata_);
+	bool streamsChanged = false;
 
 	/* Drop entries of nodes that are gone. */
 	for (auto it = published_.begin(); it != published_.end();) {
@@ -410,7 +479,7 @@ void CabinModule::publish()
 		it = published_.erase(it);
 	}
 
-	std::string state = model_.stateJson();
+	std::string state = model_.stateJson({}, &shares_);
 	if (state == publishedState_)
 		return;
 
@@ -445,6 +514,87 @@ void CabinModule::publish()
 	/* Devices coming and going already trigger a rescan; seat changes do not. */
 	if (streamsChanged)
 		scheduleRescan();
+}
+
+void CabinModule::handleShareRequests()
+{
+	std::vector<ShareMessage> requests = std::exchange(shareRequests_, {});
+	for (const ShareMessage &request : requests) {
+		const char *seat = request.seat.c_str();
+		ShareReply reply = shares_.handle(request.seat, request.json);
+		if (reply.ok)
+			wp_info_object(plugin_, "seat %s: %s -> share %u %s", seat,
+				       request.json.c_str(), *reply.share, toString(*reply.state));
+		else
+			wp_notice_object(plugin_, "seat %s: refused %s: %s", seat,
+					 request.json.c_str(), reply.error.c_str());
+		shareReplies_.push_back({request.seat, request.subject, reply.toJson()});
+	}
+	/* Cleared once handled, so that the metadata shows no stale request. */
+	for (const ShareMessage &request : requests)
+		if (auto entry = seatMetadata_.find(request.seat); entry != seatMetadata_.end())
+			wp_metadata_set(WP_METADATA(entry->second.metadata), request.subject,
+					kRequestKey, nullptr, nullptr);
+}
+
+void CabinModule::syncShareLoopbacks()
+{
+	for (auto it = shareLoopbacks_.begin(); it != shareLoopbacks_.end();) {
+		const Share *share = shares_.find(it->first);
+		if (share && share->state == ShareState::Accepted) {
+			++it;
+			continue;
+		}
+		/* Unloading the module destroys its two streams, and their links with them. */
+		wp_info_object(plugin_, "share %u: loopback removed", it->first);
+		g_clear_object(&it->second);
+		it = shareLoopbacks_.erase(it);
+	}
+	for (const Share &share : shares_.shares()) {
+		if (share.state != ShareState::Accepted || shareLoopbacks_.contains(share.id))
+			continue;
+		if (WpImplModule *loopback = loadShareLoopback(share))
+			shareLoopbacks_[share.id] = loopback;
+	}
+}
+
+WpImplModule *CabinModule::loadShareLoopback(const Share &share)
+{
+	const std::string id = std::to_string(share.id);
+	const std::string name = "cabin.share." + id;
+	JsonWriter args;
+	args.beginObject();
+	args.key("node.description")
+		.value("Cabin share " + id + " from " + share.from + " to " + share.zone);
+	args.key("capture.props").beginObject();
+	args.key("node.name").value(name + ".capture");
+	args.key("media.class").value("Stream/Input/Audio");
+	args.key(kNodeShareProperty).value(id);
+	args.key(kNodeSeatProperty).value(share.from);
+	args.key(kNodeTargetStreamProperty).value(std::to_string(share.stream));
+	args.endObject();
+	args.key("playback.props").beginObject();
+	args.key("node.name").value(name + ".playback");
+	args.key("media.class").value("Stream/Output/Audio");
+	args.key("media.name")
+		.value((share.media.empty() ? share.application : share.media) + " (from " +
+		       share.from + ")");
+	args.key(kNodeShareProperty).value(id);
+	args.key(kNodeZoneProperty).value(share.zone);
+	args.endObject();
+	args.endObject();
+
+	WpImplModule *loopback = wp_impl_module_load(core_, "libpipewire-module-loopback",
+						     args.str().c_str(), nullptr);
+	if (!loopback)
+		wp_warning_object(plugin_,
+				  "share %u: cannot load libpipewire-module-loopback; the share "
+				  "stays accepted but silent",
+				  share.id);
+	else
+		wp_info_object(plugin_, "share %u: loopback %s -> zone %s", share.id, name.c_str(),
+			       share.zone.c_str());
+	return loopback;
 }
 
 void CabinModule::scheduleRescan()

@@ -12,11 +12,14 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <wp/wp.h>
 
 #include "access-policy.hpp"
 #include "seat-zone-model.hpp"
+#include "share-book.hpp"
 
 namespace cabin {
 
@@ -54,6 +57,10 @@ private:
 	static void onSettingChanged(WpSettings *settings, const gchar *name, WpSpaJson *value,
 				     gpointer self);
 
+	void admitSessionManager(WpClient *client);
+	void handleShareRequests();
+	void syncShareLoopbacks();
+	WpImplModule *loadShareLoopback(const Share &share);
 	void readDefaultSeat();
 	void createSeatMetadata();
 	void admit(WpClient *client, const ClientState &state);
@@ -62,6 +69,7 @@ private:
 	void stepReady();
 	static gboolean onIdlePublish(gpointer self);
 	void publish();
+	void publishCabinState();
 	void scheduleRescan();
 	void logWarnings();
 
@@ -69,6 +77,19 @@ private:
 	WpPlugin *plugin_;
 	SeatZoneModel model_;
 	AccessPolicy access_{model_};
+	ShareBook shares_{model_};
+	/* A share request or its reply, in the seat metadata it came in, on its subject. */
+	struct ShareMessage {
+		std::string seat;
+		guint32 subject;
+		std::string json;
+	};
+	/* Requests as they arrived, handled on the next publication. */
+	std::vector<ShareMessage> shareRequests_;
+	/* Replies, written once the state they lead to is published. */
+	std::vector<ShareMessage> shareReplies_;
+	/* The loopback of each accepted share, by share id. */
+	std::map<std::uint32_t, WpImplModule *> shareLoopbacks_;
 	WpTransition *enabling_ = nullptr;
 	int pending_ = 0;
 	bool ready_ = false;

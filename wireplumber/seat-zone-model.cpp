@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <charconv>
 
+#include "share-book.hpp"
+
 namespace cabin {
 
 namespace {
@@ -93,7 +95,10 @@ void SeatZoneModel::assignClient(ClientState &client, const Properties &props)
 	client.application = propOr(props, "application.name");
 	client.managed = propOr(props, "pipewire.access") == kCabinAccess;
 	client.role = ClientRole::Seat;
-	if (sessionManagerClient_ && client.id == *sessionManagerClient_) {
+	bool sessionManager = sessionManagerClient_ && client.id == *sessionManagerClient_;
+	if (sessionManagerPid_ && parseId(props, "pipewire.sec.pid") == sessionManagerPid_)
+		sessionManager = true;
+	if (sessionManager) {
 		client.seat.clear();
 		client.source = SeatSource::SessionManager;
 		client.managed = false;
@@ -177,8 +182,14 @@ void SeatZoneModel::assignNode(NodeState &node)
 		node.role = NodeRole::Stream;
 		node.direction = mediaClass.starts_with("Stream/Output") ? Direction::Playback
 									 : Direction::Capture;
+		node.targetStream.reset();
 		if (node.clientId) {
 			auto client = clients_.find(*node.clientId);
+			if (client != clients_.end() &&
+			    client->second.source == SeatSource::SessionManager) {
+				placeSessionManagerStream(node);
+				return;
+			}
 			if (client != clients_.end())
 				node.seat = client->second.seat;
 		}
@@ -187,6 +198,20 @@ void SeatZoneModel::assignNode(NodeState &node)
 		return;
 	}
 	node.role = NodeRole::Other;
+}
+
+void SeatZoneModel::placeSessionManagerStream(NodeState &node)
+{
+	/* Trusted: only the session manager's own streams get here. */
+	const std::string zoneName = propOr(node.props, kNodeZoneProperty);
+	const std::string seatName = propOr(node.props, kNodeSeatProperty);
+	if (const ZoneConfig *zone = config_.findZone(zoneName)) {
+		node.zone = zone->name;
+		node.seat = zone->seat;
+	}
+	if (config_.findSeat(seatName))
+		node.seat = seatName;
+	node.targetStream = parseId(node.props, kNodeTargetStreamProperty);
 }
 
 void SeatZoneModel::reassignStreamsOf(std::uint32_t clientId)
@@ -223,10 +248,26 @@ const ClientState *SeatZoneModel::client(std::uint32_t id) const
 	return it == clients_.end() ? nullptr : &it->second;
 }
 
+bool SeatZoneModel::ownedBySessionManager(const NodeState &node) const
+{
+	const ClientState *owner = node.clientId ? client(*node.clientId) : nullptr;
+	return owner && owner->source == SeatSource::SessionManager;
+}
+
 std::optional<std::uint32_t> SeatZoneModel::selectTarget(std::uint32_t streamId) const
 {
 	const NodeState *stream = node(streamId);
-	if (!stream || stream->role != NodeRole::Stream || stream->zone.empty())
+	if (!stream || stream->role != NodeRole::Stream)
+		return std::nullopt;
+	if (stream->targetStream) {
+		/* A share's capture side: the shared stream, while it is there and playing. */
+		const NodeState *source = node(*stream->targetStream);
+		if (!source || source->role != NodeRole::Stream ||
+		    source->direction != Direction::Playback || source->seat != stream->seat)
+			return std::nullopt;
+		return source->id;
+	}
+	if (stream->zone.empty())
 		return std::nullopt;
 	const NodeState *best = nullptr;
 	for (const auto &[id, candidate] : nodes_) {
@@ -271,7 +312,7 @@ bool SeatZoneModel::seatMaySee(std::string_view seat, const NodeState &node) con
 	return zone && config_.seatMayUse(seat, *zone);
 }
 
-std::string SeatZoneModel::stateJson(std::string_view onlySeat) const
+std::string SeatZoneModel::stateJson(std::string_view onlySeat, const ShareBook *shares) const
 {
 	const bool all = onlySeat.empty();
 	JsonWriter json;
@@ -355,6 +396,11 @@ std::string SeatZoneModel::stateJson(std::string_view onlySeat) const
 			json.key("client").value(*node.clientId);
 		json.endObject();
 	}
+	json.endArray();
+
+	json.key("shares").beginArray();
+	if (shares)
+		shares->writeJson(json, onlySeat);
 	json.endArray();
 
 	json.key("errors").beginArray();

@@ -18,12 +18,23 @@
 
 namespace cabin {
 
+class ShareBook;
+
 /* Client property set by the server from the per-seat socket; clients cannot write it. */
 inline constexpr const char *kSeatSocketProperty = "pipewire.sec.cabin.seat";
 /* Server-set role of a client ("administrator", "announcer"), from its socket. */
 inline constexpr const char *kRoleSocketProperty = "pipewire.sec.cabin.role";
 /* The `pipewire.access` value of clients whose permissions module-cabin decides. */
 inline constexpr const char *kCabinAccess = "cabin";
+
+/*
+ * Node properties that place the session manager's own streams (share and
+ * announcement loopbacks). They count only on nodes of session-manager
+ * clients: anybody else can set them.
+ */
+inline constexpr const char *kNodeSeatProperty = "cabin.seat";
+inline constexpr const char *kNodeZoneProperty = "cabin.zone";
+inline constexpr const char *kNodeTargetStreamProperty = "cabin.target.stream";
 
 enum class NodeRole { Device, Stream, Other };
 enum class Direction { Playback, Capture };
@@ -63,6 +74,8 @@ struct NodeState {
 	std::size_t rank = 0;
 	/* Streams: the seat of the owning client. */
 	std::string seat;
+	/* Session-manager streams that capture another stream: that stream. */
+	std::optional<std::uint32_t> targetStream;
 };
 
 class SeatZoneModel
@@ -79,8 +92,13 @@ public:
 	bool setDefaultSeat(const std::string &seat);
 	const std::string &defaultSeat() const { return defaultSeat_; }
 
-	/* The session manager's own client: its streams are not seat streams. */
+	/*
+	 * The session manager's own client, and its process: every client
+	 * with this kernel-given pid (modules it loads connect on their own)
+	 * is the session manager. Its streams are not seat streams.
+	 */
 	void setSessionManagerClient(std::uint32_t id) { sessionManagerClient_ = id; }
+	void setSessionManagerPid(std::uint32_t pid) { sessionManagerPid_ = pid; }
 
 	void addClient(std::uint32_t id, const Properties &props);
 	void removeClient(std::uint32_t id);
@@ -90,6 +108,8 @@ public:
 	const NodeState *node(std::uint32_t id) const;
 	const std::map<std::uint32_t, NodeState> &nodes() const { return nodes_; }
 	const ClientState *client(std::uint32_t id) const;
+	/* Whether the node belongs to the session manager (its properties are trusted). */
+	bool ownedBySessionManager(const NodeState &node) const;
 
 	/* Best present device of the stream's home zone, or nothing. */
 	std::optional<std::uint32_t> selectTarget(std::uint32_t streamId) const;
@@ -106,17 +126,20 @@ public:
 	 * The state as JSON (schema in docs/module-cabin.md): everything, or
 	 * only what \a onlySeat may see when it is not empty.
 	 */
-	std::string stateJson(std::string_view onlySeat = {}) const;
+	std::string stateJson(std::string_view onlySeat = {},
+			      const ShareBook *shares = nullptr) const;
 	const std::map<std::uint32_t, ClientState> &clients() const { return clients_; }
 
 private:
 	void assignClient(ClientState &client, const Properties &props);
 	void assignNode(NodeState &node);
+	void placeSessionManagerStream(NodeState &node);
 	void reassignStreamsOf(std::uint32_t clientId);
 
 	CabinConfig config_;
 	std::string defaultSeat_;
 	std::optional<std::uint32_t> sessionManagerClient_;
+	std::optional<std::uint32_t> sessionManagerPid_;
 	std::map<std::uint32_t, ClientState> clients_;
 	std::map<std::uint32_t, NodeState> nodes_;
 	std::vector<std::string> warnings_;

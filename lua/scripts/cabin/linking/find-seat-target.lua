@@ -7,7 +7,8 @@
 -- (target.object in the node or the default metadata) chosen by
 -- linking/find-defined-target is kept only when the seat may play to it.
 -- A seat stream never falls through to the stock global-default choice: with
--- no device present it waits, unlinked, until one appears.
+-- no device present it waits, unlinked, until one appears. Share loopbacks
+-- (docs/sharing.md) are routed the same way.
 
 local lutils = require ("linking-utils")
 local log = Log.open_topic ("s-cabin-linking")
@@ -43,10 +44,13 @@ SimpleEventHook {
       event:stop_processing ()
       return
     end
-    if identity == "session-manager" then
-      -- the policy's own streams (shares, announcements) carry their own targets
+    if identity == "session-manager" and si_props ["cabin.share.id"] == nil then
+      -- the session manager's other streams carry their own targets
       return
     end
+    -- A share loopback (module-cabin's own, so its cabin.* properties are
+    -- trusted) is placed like a seat stream: its capture side on the shared
+    -- stream, its playback side on the receiving zone's best device.
     -- a client without any seat gets "" and, below, no target at all
     local seat = cabin:call ("get-seat", stream_id)
 
