@@ -51,6 +51,36 @@ std::vector<std::uint32_t> peersOf(std::uint32_t id, bool capture,
 	return peers;
 }
 
+/*
+ * Applications and media names come from other clients: keep terminal
+ * control characters (C0, DEL and UTF-8 encoded C1) out of the text output.
+ */
+std::string printable(std::string_view text)
+{
+	std::string out;
+	for (std::size_t i = 0; i < text.size(); i++) {
+		unsigned char c = static_cast<unsigned char>(text[i]);
+		if (c < 0x20 || c == 0x7f) {
+			out += '?';
+		} else if (c == 0xc2 && i + 1 < text.size() &&
+			   (static_cast<unsigned char>(text[i + 1]) & 0xe0) == 0x80) {
+			out += '?';
+			i++;
+		} else {
+			out += static_cast<char>(c);
+		}
+	}
+	return out;
+}
+
+/* "application: media", either alone, or "" when the stream told neither. */
+std::string describeMedia(const ShareReport &share)
+{
+	if (share.application.empty() || share.media.empty())
+		return printable(share.application + share.media);
+	return printable(share.application) + ": " + printable(share.media);
+}
+
 /* Text layout. */
 
 constexpr std::string_view kBranch = "├─ ";
@@ -81,6 +111,7 @@ public:
 		out_ += ")\n";
 		formatSeats();
 		formatZones();
+		formatShares();
 		formatUnassigned();
 		formatUnseated();
 		formatErrors();
@@ -88,11 +119,12 @@ public:
 	}
 
 private:
-	std::string label(std::uint32_t id) const
+	std::string label(std::uint32_t id, std::string_view fallback = "node") const
 	{
 		auto it = report_.names.find(id);
-		std::string name =
-			it != report_.names.end() && !it->second.empty() ? it->second : "node";
+		std::string name = it != report_.names.end() && !it->second.empty()
+					   ? it->second
+					   : std::string(fallback);
 		return name + " [" + std::to_string(id) + "]";
 	}
 
@@ -213,6 +245,39 @@ private:
 		}
 	}
 
+	std::string shareLine(const ShareReport &share) const
+	{
+		/* A receiver may not see the sharer's stream: the registry has no name for it. */
+		std::string text =
+			"share " + std::to_string(share.id) + "  " + label(share.stream, "stream");
+		std::string media = describeMedia(share);
+		if (!media.empty())
+			text += " (" + media + ")";
+		const std::string &zone = share.zone.empty() ? share.to : share.zone;
+		text += "  " + share.from + " → " + zone;
+		if (share.to != zone)
+			text += " (to " + share.to + ")";
+		text += "  receiver " + share.receiver + "  " + share.state;
+		if (!share.decidedBy.empty())
+			text += " by " + share.decidedBy;
+		if (share.node)
+			text += "  node " + label(*share.node);
+		else if (share.state == "accepted")
+			text += "  no node yet";
+		return text;
+	}
+
+	void formatShares()
+	{
+		if (report_.shares.empty())
+			return;
+		out_ += " Shares\n";
+		for (std::size_t i = 0; i < report_.shares.size(); i++)
+			line(std::string("  ") +
+				     std::string(branch(i + 1 == report_.shares.size())),
+			     shareLine(report_.shares[i]));
+	}
+
 	void formatUnassigned()
 	{
 		if (report_.unassignedDevices.empty())
@@ -258,6 +323,28 @@ void writeIds(JsonWriter &json, const std::vector<std::uint32_t> &ids)
 	json.endArray();
 }
 
+/* The same members as in `cabin.state`, so scripts can read either. */
+void writeShare(JsonWriter &json, const ShareReport &share)
+{
+	json.beginObject();
+	json.key("id").value(share.id);
+	json.key("stream").value(share.stream);
+	json.key("application").value(share.application);
+	json.key("media").value(share.media);
+	json.key("from").value(share.from);
+	json.key("to").value(share.to);
+	json.key("zone").value(share.zone);
+	json.key("receiver").value(share.receiver);
+	json.key("state").value(share.state);
+	json.key("decided-by").value(share.decidedBy);
+	json.key("node");
+	if (share.node)
+		json.value(*share.node);
+	else
+		json.null();
+	json.endObject();
+}
+
 void writeStream(JsonWriter &json, const StreamReport &stream)
 {
 	json.beginObject();
@@ -278,6 +365,7 @@ StatusReport buildStatusReport(const JsonValue &state, const std::vector<StatusL
 	report.defaultSeat = state.stringOr("default-seat");
 	report.names = nodeNames;
 	report.errors = stringItems(state.find("errors"));
+	report.shares = readShares(state, report.errors);
 
 	if (const JsonValue *seats = state.find("seats")) {
 		for (const JsonValue &seat : seats->items()) {
@@ -427,6 +515,11 @@ std::string formatStatusJson(const StatusReport &report)
 	}
 	json.endArray();
 
+	json.key("shares").beginArray();
+	for (const ShareReport &share : report.shares)
+		writeShare(json, share);
+	json.endArray();
+
 	json.key("unassigned-devices").beginArray();
 	for (const DeviceReport &device : report.unassignedDevices) {
 		json.beginObject();
@@ -447,6 +540,168 @@ std::string formatStatusJson(const StatusReport &report)
 	json.endArray();
 	json.endObject();
 	return json.str();
+}
+
+std::vector<ShareReport> readShares(const JsonValue &state, std::vector<std::string> &notes)
+{
+	std::vector<ShareReport> shares;
+	const JsonValue *array = state.find("shares");
+	if (!array)
+		return shares;
+	if (!array->isArray()) {
+		notes.push_back("cabin.state shares = " + array->toJson() +
+				": expected an array; shares not shown");
+		return shares;
+	}
+
+	const std::vector<JsonValue> &items = array->items();
+	for (std::size_t i = 0; i < items.size(); i++) {
+		const JsonValue &item = items[i];
+		std::string where = "cabin.state shares[" + std::to_string(i) + "]";
+		if (!item.isObject()) {
+			notes.push_back(where + " = " + item.toJson() +
+					": expected an object; share skipped");
+			continue;
+		}
+		auto skip = [&](std::string_view key, std::string_view expected) {
+			const JsonValue *value = item.find(key);
+			notes.push_back(where + "." + std::string(key) + " = " +
+					(value ? value->toJson() : "(missing)") + ": expected " +
+					std::string(expected) + "; share skipped");
+		};
+
+		ShareReport share;
+		std::optional<std::uint32_t> id = toNodeId(item.find("id"));
+		if (!id) {
+			skip("id", "a share id");
+			continue;
+		}
+		share.id = *id;
+		where += " (share " + std::to_string(share.id) + ")";
+
+		std::optional<std::uint32_t> stream = toNodeId(item.find("stream"));
+		if (!stream) {
+			skip("stream", "a node id");
+			continue;
+		}
+		share.stream = *stream;
+
+		const JsonValue *shareState = item.find("state");
+		if (!shareState || !shareState->isString() || shareState->text().empty()) {
+			skip("state", "a state name");
+			continue;
+		}
+		share.state = shareState->text();
+
+		/* Absent or null until the share plays. */
+		if (const JsonValue *node = item.find("node"); node && !node->isNull()) {
+			share.node = toNodeId(node);
+			if (!share.node) {
+				skip("node", "a node id or null");
+				continue;
+			}
+		}
+
+		share.application = item.stringOr("application");
+		share.media = item.stringOr("media");
+		share.from = item.stringOr("from");
+		share.to = item.stringOr("to");
+		share.zone = item.stringOr("zone");
+		share.receiver = item.stringOr("receiver");
+		share.decidedBy = item.stringOr("decided-by");
+		shares.push_back(std::move(share));
+	}
+
+	std::stable_sort(shares.begin(), shares.end(),
+			 [](const ShareReport &a, const ShareReport &b) { return a.id < b.id; });
+	return shares;
+}
+
+std::vector<ShareReport> selectOffers(const std::vector<ShareReport> &shares, std::string_view seat)
+{
+	std::vector<ShareReport> offers;
+	for (const ShareReport &share : shares)
+		if (share.receiver == seat &&
+		    (share.state == "offered" || share.state == "accepted"))
+			offers.push_back(share);
+	return offers;
+}
+
+std::string formatOffersText(const std::vector<ShareReport> &offers)
+{
+	if (offers.empty())
+		return "no offers\n";
+	std::string out;
+	for (const ShareReport &share : offers) {
+		std::string media = describeMedia(share);
+		out += "share " + std::to_string(share.id) + " from " + share.from + " (" +
+		       (media.empty() ? "stream " + std::to_string(share.stream) : media) +
+		       "): " + share.state;
+		if (share.node)
+			out += ", node " + std::to_string(*share.node);
+		else if (share.state == "accepted")
+			out += ", no node yet";
+		out += '\n';
+	}
+	return out;
+}
+
+std::string formatOffersJson(const std::vector<ShareReport> &offers)
+{
+	JsonWriter json;
+	json.beginArray();
+	for (const ShareReport &share : offers)
+		writeShare(json, share);
+	json.endArray();
+	return json.str();
+}
+
+std::string formatShareRequest(const ShareRequest &request, std::string_view token)
+{
+	JsonWriter json;
+	json.beginObject();
+	json.key("request").value(token);
+	json.key("action").value(request.action);
+	if (request.action == "offer") {
+		json.key("stream").value(request.id);
+		json.key("to").value(request.to);
+	} else {
+		json.key("share").value(request.id);
+	}
+	json.endObject();
+	return json.str();
+}
+
+std::optional<ShareResult> parseShareReply(std::string_view reply, std::string_view token)
+{
+	std::optional<JsonValue> value = JsonValue::parse(reply);
+	if (!value || !value->isObject() || value->stringOr("request") != token)
+		return std::nullopt;
+
+	ShareResult result;
+	const JsonValue *ok = value->find("ok");
+	result.ok = ok && ok->kind() == JsonValue::Kind::Bool && ok->toBool() == true;
+	result.error = value->stringOr("error");
+	result.share = toNodeId(value->find("share"));
+	result.state = value->stringOr("state");
+	return result;
+}
+
+std::string formatShareResult(const ShareRequest &request, const ShareResult &result)
+{
+	std::string id = result.share		     ? std::to_string(*result.share)
+			 : request.action == "offer" ? std::string("?")
+						     : std::to_string(request.id);
+	std::string state = result.state;
+	/* The protocol promises a state; fall back on what the action does. */
+	if (state.empty())
+		state = request.action == "offer"     ? "offered"
+			: request.action == "accept"  ? "accepted"
+			: request.action == "decline" ? "declined"
+						      : "stopped";
+	if (request.action == "offer" && state == "offered")
+		return "share " + id + ": offered to " + request.to;
+	return "share " + id + ": " + state;
 }
 
 } // namespace cabin

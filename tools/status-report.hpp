@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The `cabinctl status` report: module-cabin's published state joined with
- * the graph's links, rendered as a tree or as JSON. Plain C++ without
- * libpipewire so unit tests can feed it canned input.
+ * What cabinctl shows: the `status` report (module-cabin's published state
+ * joined with the graph's links, rendered as a tree or as JSON), the
+ * `offers` list, and the sharing requests and replies of docs/sharing.md.
+ * Plain C++ without libpipewire so unit tests can feed it canned input.
  */
 #pragma once
 
@@ -10,6 +11,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "json.hpp"
@@ -58,12 +60,34 @@ struct ZoneReport {
 	std::vector<DeviceReport> devices;
 };
 
+/* One entry of `shares` in `cabin.state` (docs/sharing.md). */
+struct ShareReport {
+	std::uint32_t id = 0;
+	/* Node id of the shared stream. */
+	std::uint32_t stream = 0;
+	std::string application;
+	std::string media;
+	std::string from;
+	/* The seat or zone named in the offer, and the zone that resolved to. */
+	std::string to;
+	std::string zone;
+	std::string receiver;
+	std::string state; /* "offered", "accepted", "declined" or "stopped" */
+	/* The seat that last changed the state, "auto", or "". */
+	std::string decidedBy;
+	/* While accepted: the node that plays the share in the zone, once it exists. */
+	std::optional<std::uint32_t> node;
+};
+
 struct StatusReport {
 	std::string defaultSeat;
 	std::vector<SeatReport> seats;
 	std::vector<ZoneReport> zones;
+	/* By id. */
+	std::vector<ShareReport> shares;
 	std::vector<DeviceReport> unassignedDevices;
 	std::vector<StreamReport> unseatedStreams;
+	/* module-cabin's errors, then the entries of the state that could not be read. */
 	std::vector<std::string> errors;
 	/* Names of every node known, for labelling link peers. */
 	std::map<std::uint32_t, std::string> names;
@@ -79,5 +103,49 @@ StatusReport buildStatusReport(const JsonValue &state, const std::vector<StatusL
 std::string formatStatusText(const StatusReport &report);
 /* One strict JSON document, without a trailing newline. */
 std::string formatStatusJson(const StatusReport &report);
+
+/*
+ * The `shares` of a `cabin.state` document, by id; none when the member is
+ * absent (a state from before sharing). An entry that cannot be read is
+ * skipped, and a line saying why is appended to \a notes.
+ */
+std::vector<ShareReport> readShares(const JsonValue &state, std::vector<std::string> &notes);
+
+/* What `cabinctl offers` lists: the offered or accepted shares \a seat decides. */
+std::vector<ShareReport> selectOffers(const std::vector<ShareReport> &shares,
+				      std::string_view seat);
+/* One line per share, or "no offers". */
+std::string formatOffersText(const std::vector<ShareReport> &offers);
+/* A JSON array of `cabin.state` share entries, without a trailing newline. */
+std::string formatOffersJson(const std::vector<ShareReport> &offers);
+
+/* One request of the sharing protocol (docs/sharing.md). */
+struct ShareRequest {
+	std::string action; /* "offer", "accept", "decline" or "stop" */
+	/* The stream to offer, or the share to decide on or stop. */
+	std::uint32_t id = 0;
+	/* Offer only: the seat or zone to offer to. */
+	std::string to;
+};
+
+/* A `cabin.reply` to one of our requests. */
+struct ShareResult {
+	bool ok = false;
+	std::string error;
+	std::optional<std::uint32_t> share;
+	std::string state;
+};
+
+/* The `cabin.request` value for \a request, tagged with \a token. */
+std::string formatShareRequest(const ShareRequest &request, std::string_view token);
+
+/*
+ * Reads a `cabin.reply` value. Every client of the seat sees every reply, so
+ * anything that is not the reply to \a token gives nullopt.
+ */
+std::optional<ShareResult> parseShareReply(std::string_view reply, std::string_view token);
+
+/* What cabinctl prints when \a result is ok, e.g. "share 3: offered to rear-right". */
+std::string formatShareResult(const ShareRequest &request, const ShareResult &result);
 
 } // namespace cabin
