@@ -284,7 +284,7 @@ void ShareBook::writeJson(JsonWriter &json, std::string_view onlySeat) const
 		std::optional<std::uint32_t> node;
 		const std::string id = std::to_string(share.id);
 		for (const auto &[nodeId, candidate] : model_.nodes())
-			if (candidate.role == NodeRole::Stream &&
+			if (share.state == ShareState::Accepted && candidate.role == NodeRole::Stream &&
 			    candidate.direction == Direction::Playback &&
 			    propOr(candidate.props, kNodeShareProperty) == id &&
 			    model_.ownedBySessionManager(candidate))

@@ -263,7 +263,7 @@ TEST_F(AccessPolicyTest, AdmitGrantsExactlyWhatTheSeatMayUse)
 	addMetadata(401, "cabin");
 	/* Hidden objects get an explicit "none": entries from an earlier admission go. */
 	Grants expected = {
-		{PW_ID_ANY, kNone}, {PW_ID_CORE, kRX},	{40, kRWX},
+		{PW_ID_ANY, kNone}, {PW_ID_CORE, kRX},	{40, kRWXM},
 		{41, kNone},	    {kSpeakers, kNone}, {kHeadphones, kRWXM},
 		{kMic, kRWXM},	    {300, kR},		{301, kNone},
 		{400, kR},	    {401, kNone},
@@ -283,8 +283,11 @@ TEST_F(AccessPolicyTest, AdmitHasNoUpdatesPendingAfterIt)
 TEST_F(AccessPolicyTest, SeatClientUsesItsOwnClientObject)
 {
 	addSeatClient(40, "rear-left");
-	/* W: it may update its own properties and lower its own permissions. */
-	EXPECT_EQ(permissions(40, 40), kRWX);
+	/*
+	 * W: it may update its own properties and lower its own permissions.
+	 * M: it may write metadata with itself as subject (share requests).
+	 */
+	EXPECT_EQ(permissions(40, 40), kRWXM);
 }
 
 TEST_F(AccessPolicyTest, SeatClientSeesOnlyClientsOfItsOwnSeat)
@@ -431,7 +434,7 @@ TEST_F(AccessPolicyTest, AdministratorReadsClientsButNeverWritesThem)
 	EXPECT_EQ(permissions(44, 40), kR);
 	EXPECT_EQ(permissions(44, 41), kR);
 	/* Its own client object only: W there cannot raise anything. */
-	EXPECT_EQ(permissions(44, 44), kRWX);
+	EXPECT_EQ(permissions(44, 44), kRWXM);
 }
 
 TEST_F(AccessPolicyTest, AdministratorControlsEveryNodeAndDevice)
@@ -504,7 +507,7 @@ TEST_F(AccessPolicyTest, AnnouncerSeesOnlyItsOwnStreamsAndTheCabinState)
 	policy_.addObject(500, describeGlobal(ObjectKind::Device, {}));
 
 	Grants expected = {
-		{PW_ID_ANY, kNone}, {PW_ID_CORE, kRX}, {45, kRWX}, {60, kRWXM},
+		{PW_ID_ANY, kNone}, {PW_ID_CORE, kRX}, {45, kRWXM}, {60, kRWXM},
 		{100, kRX},	    {300, kR},	       {401, kR},
 	};
 	EXPECT_EQ(granted(admit(45)), expected);

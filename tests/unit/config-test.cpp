@@ -150,6 +150,98 @@ TEST(Config, SeatWithoutZoneIsReported)
 		<< allErrors(config);
 }
 
+constexpr const char *kSedanZones = R"([
+  { name = cabin, owner = driver, devices = [] }
+  { name = front-passenger, seat = front-passenger, devices = [] }
+  { name = rear-left, seat = rear-left, devices = [] }
+  { name = rear-right, seat = rear-right, devices = [] }
+])";
+
+TEST(Config, AcceptSharesFromListsTrustedSeats)
+{
+	CabinConfig config = parseCabinConfig(R"([
+	  { name = driver }
+	  { name = front-passenger, accept-shares-from = [] }
+	  { name = rear-left }
+	  { name = rear-right, accept-shares-from = [ "driver", rear-left ] }
+	])",
+					      kSedanZones);
+	EXPECT_TRUE(config.errors.empty()) << allErrors(config);
+	EXPECT_EQ(config.findSeat("rear-right")->acceptSharesFrom,
+		  (std::vector<std::string>{"driver", "rear-left"}));
+	EXPECT_TRUE(config.findSeat("front-passenger")->acceptSharesFrom.empty());
+	EXPECT_TRUE(config.findSeat("driver")->acceptSharesFrom.empty());
+}
+
+TEST(Config, AcceptSharesFromMayNameASeatDefinedLater)
+{
+	CabinConfig config = parseCabinConfig(R"([
+	  { name = driver, accept-shares-from = [ "rear-right", "front-passenger" ] }
+	  { name = front-passenger }
+	  { name = rear-left }
+	  { name = rear-right }
+	])",
+					      kSedanZones);
+	EXPECT_TRUE(config.errors.empty()) << allErrors(config);
+	EXPECT_EQ(config.findSeat("driver")->acceptSharesFrom,
+		  (std::vector<std::string>{"rear-right", "front-passenger"}));
+}
+
+TEST(Config, BadAcceptSharesFromItemsAreReportedOthersKept)
+{
+	CabinConfig config = parseCabinConfig(R"([
+	  { name = driver }
+	  { name = front-passenger, uids = [ 1002 ], accept-shares-from = "driver" }
+	  { name = rear-left }
+	  { name = rear-right, uids = [ 1004 ]
+	    accept-shares-from = [ "trunk", 5, { seat = driver }, "rear-right", "rear-left" ] }
+	])",
+					      kSedanZones);
+	/* Every seat is kept, with everything else it configures. */
+	ASSERT_EQ(config.seats.size(), 4u);
+	EXPECT_EQ(config.findSeat("front-passenger")->uids, std::vector<std::uint32_t>{1002});
+	EXPECT_EQ(config.findSeat("front-passenger")->homeZone, "front-passenger");
+	EXPECT_EQ(config.findSeat("rear-right")->uids, std::vector<std::uint32_t>{1004});
+	EXPECT_EQ(config.findSeat("rear-right")->homeZone, "rear-right");
+	EXPECT_EQ(config.zones.size(), 4u);
+
+	EXPECT_TRUE(config.findSeat("front-passenger")->acceptSharesFrom.empty());
+	EXPECT_TRUE(hasErrorContaining(config,
+				       "cabin.seats[1] (front-passenger).accept-shares-from "
+				       "= \"driver\": expected an array of seat names"))
+		<< allErrors(config);
+
+	EXPECT_EQ(config.findSeat("rear-right")->acceptSharesFrom,
+		  std::vector<std::string>{"rear-left"});
+	EXPECT_TRUE(hasErrorContaining(
+		config, "cabin.seats[3] (rear-right).accept-shares-from: \"trunk\": no seat"))
+		<< allErrors(config);
+	EXPECT_TRUE(
+		hasErrorContaining(config, "cabin.seats[3] (rear-right).accept-shares-from: 5:"))
+		<< allErrors(config);
+	EXPECT_TRUE(hasErrorContaining(
+		config, "cabin.seats[3] (rear-right).accept-shares-from: {\"seat\":\"driver\"}:"))
+		<< allErrors(config);
+	EXPECT_TRUE(hasErrorContaining(config, "cabin.seats[3] (rear-right).accept-shares-from: "
+					       "\"rear-right\": a seat cannot share with itself"))
+		<< allErrors(config);
+	EXPECT_EQ(config.errors.size(), 5u) << allErrors(config);
+}
+
+TEST(Config, AcceptSharesFromASkippedSeatIsReported)
+{
+	CabinConfig config = parseCabinConfig(R"([
+	  { name = driver, accept-shares-from = [ "bad name!" ] }
+	  { name = "bad name!" }
+	  { name = rear-left }
+	])",
+					      kZones);
+	EXPECT_TRUE(config.findSeat("driver")->acceptSharesFrom.empty());
+	EXPECT_TRUE(hasErrorContaining(
+		config, "cabin.seats[0] (driver).accept-shares-from: \"bad name!\": no seat"))
+		<< allErrors(config);
+}
+
 TEST(MatchRules, MatchesWirePlumberGrammar)
 {
 	auto rulesJson = JsonValue::parse(R"([

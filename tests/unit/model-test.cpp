@@ -3,6 +3,7 @@
 
 #include "json.hpp"
 #include "seat-zone-model.hpp"
+#include "share-book.hpp"
 
 namespace cabin {
 namespace {
@@ -11,6 +12,7 @@ constexpr const char *kSeats = R"([
   { name = driver }
   { name = front-passenger }
   { name = rear-left, uids = [ 1001 ] }
+  { name = rear-right }
 ])";
 
 constexpr const char *kZones = R"([
@@ -23,6 +25,11 @@ constexpr const char *kZones = R"([
       { matches = [ { node.name = "rl.headphones" } ] }
       { matches = [ { node.name = "rl.headrest" } ] }
       { matches = [ { node.name = "rl.mic" } ] }
+    ] }
+  { name = rear-right, seat = rear-right
+    devices = [
+      { matches = [ { node.name = "rr.headphones" } ] }
+      { matches = [ { node.name = "rr.headrest" } ] }
     ] }
 ])";
 
@@ -188,7 +195,7 @@ TEST_F(ModelTest, StateJsonDescribesSeatsZonesAndNodes)
 	auto state = JsonValue::parse(model_.stateJson());
 	ASSERT_TRUE(state);
 	EXPECT_EQ(state->find("version")->toInt(), 1);
-	EXPECT_EQ(state->find("seats")->items().size(), 3u);
+	EXPECT_EQ(state->find("seats")->items().size(), 4u);
 	EXPECT_EQ(state->find("zones")->items()[0].stringOr("kind"), "shared");
 	EXPECT_EQ(state->find("zones")->items()[0].stringOr("owner"), "driver");
 	bool sawStream = false;
@@ -201,6 +208,204 @@ TEST_F(ModelTest, StateJsonDescribesSeatsZonesAndNodes)
 		}
 	}
 	EXPECT_TRUE(sawStream);
+}
+
+/* ---- the session manager's own streams (share and announcement loopbacks) ---- */
+
+class SessionManagerStreamTest : public ModelTest
+{
+protected:
+	static constexpr std::uint32_t kPid = 4242;
+	/* A module loaded by WirePlumber connects as a client of its own. */
+	static constexpr std::uint32_t kLoopback = 7;
+	static constexpr std::uint32_t kRearLeftClient = 46;
+	static constexpr std::uint32_t kRearLeftFilm = 80;
+
+	SessionManagerStreamTest()
+	{
+		model_.setSessionManagerPid(kPid);
+		model_.addClient(kLoopback, {{"pipewire.sec.pid", std::to_string(kPid)},
+					     {"pipewire.sec.uid", "1001"},
+					     {"pipewire.access", kCabinAccess},
+					     {"application.name", "WirePlumber"}});
+		addSocketClient(kRearLeftClient, "rear-left");
+		addStream(kRearLeftFilm, kRearLeftClient);
+	}
+
+	void addLoopbackStream(std::uint32_t id, const std::string &mediaClass,
+			       const Properties &cabinProps, std::uint32_t client = kLoopback)
+	{
+		Properties props = {{"node.name", "cabin.share.1.x"},
+				    {"media.class", mediaClass},
+				    {"client.id", std::to_string(client)}};
+		props.insert(cabinProps.begin(), cabinProps.end());
+		model_.addNode(id, props);
+	}
+};
+
+TEST_F(SessionManagerStreamTest, ClientWithTheSessionManagersPidIsTheSessionManager)
+{
+	/* Its pid wins over a uid that maps to a seat. */
+	EXPECT_EQ(model_.client(kLoopback)->source, SeatSource::SessionManager);
+	EXPECT_EQ(model_.client(kLoopback)->seat, "");
+	EXPECT_FALSE(model_.client(kLoopback)->managed);
+	/* Another process of the same uid is an ordinary client. */
+	model_.addClient(8, {{"pipewire.sec.pid", "4243"}, {"pipewire.sec.uid", "1001"}});
+	EXPECT_EQ(model_.client(8)->source, SeatSource::Uid);
+	EXPECT_EQ(model_.client(8)->seat, "rear-left");
+	/* A pid written by the client itself does not count. */
+	model_.addClient(9, {{"application.process.id", std::to_string(kPid)},
+			     {"pipewire.sec.pid", "77"},
+			     {kSeatSocketProperty, "rear-left"}});
+	EXPECT_EQ(model_.client(9)->source, SeatSource::Socket);
+
+	auto state = JsonValue::parse(model_.stateJson());
+	ASSERT_TRUE(state);
+	bool found = false;
+	for (const JsonValue &client : state->find("clients")->items())
+		if (client.find("id")->toInt() == kLoopback) {
+			found = true;
+			EXPECT_EQ(client.stringOr("identity"), "session-manager");
+			EXPECT_EQ(client.stringOr("seat"), "");
+		}
+	EXPECT_TRUE(found);
+}
+
+TEST_F(SessionManagerStreamTest, PlaybackSideWithAZonePlaysOnThatZonesBestDevice)
+{
+	addSink(63, "rr.headrest");
+	addSink(64, "rr.headphones");
+	addSink(60, "rl.headphones");
+	addSink(30, "cabin.speakers");
+	addLoopbackStream(90, "Stream/Output/Audio", {{kNodeZoneProperty, "rear-right"}});
+	EXPECT_EQ(model_.node(90)->seat, "rear-right");
+	EXPECT_EQ(model_.node(90)->zone, "rear-right");
+	EXPECT_EQ(model_.selectTarget(90), 64u);
+	model_.removeNode(64);
+	EXPECT_EQ(model_.selectTarget(90), 63u);
+
+	/* A shared zone's stream belongs to its owner. */
+	addLoopbackStream(91, "Stream/Output/Audio", {{kNodeZoneProperty, "cabin"}});
+	EXPECT_EQ(model_.node(91)->seat, "driver");
+	EXPECT_EQ(model_.selectTarget(91), 30u);
+
+	/* Without a known zone it goes nowhere. */
+	addLoopbackStream(92, "Stream/Output/Audio", {{kNodeZoneProperty, "trunk"}});
+	EXPECT_EQ(model_.node(92)->zone, "");
+	EXPECT_FALSE(model_.selectTarget(92));
+}
+
+TEST_F(SessionManagerStreamTest, CaptureSideFollowsTheSharedStreamOfItsSeat)
+{
+	/* A microphone the capture side would take if it ignored its target. */
+	model_.addNode(62, {{"node.name", "rl.mic"}, {"media.class", "Audio/Source"}});
+	addLoopbackStream(93, "Stream/Input/Audio",
+			  {{kNodeTargetStreamProperty, std::to_string(kRearLeftFilm)},
+			   {kNodeSeatProperty, "rear-left"}});
+	EXPECT_EQ(model_.node(93)->seat, "rear-left");
+	EXPECT_EQ(model_.node(93)->targetStream, kRearLeftFilm);
+	EXPECT_EQ(model_.selectTarget(93), kRearLeftFilm);
+
+	/* Gone: nothing, not the microphone. */
+	model_.removeNode(kRearLeftFilm);
+	EXPECT_FALSE(model_.selectTarget(93));
+	/* The id comes back as a stream of another seat: still nothing. */
+	addSocketClient(47, "rear-right");
+	addStream(kRearLeftFilm, 47);
+	EXPECT_FALSE(model_.selectTarget(93));
+}
+
+TEST_F(SessionManagerStreamTest, CaptureSideOfAnotherSeatGetsNothing)
+{
+	addLoopbackStream(94, "Stream/Input/Audio",
+			  {{kNodeTargetStreamProperty, std::to_string(kRearLeftFilm)},
+			   {kNodeSeatProperty, "front-passenger"}});
+	EXPECT_FALSE(model_.selectTarget(94));
+	/* Nor may it capture a capture stream. */
+	addStream(81, kRearLeftClient, "Stream/Input/Audio");
+	addLoopbackStream(95, "Stream/Input/Audio",
+			  {{kNodeTargetStreamProperty, "81"}, {kNodeSeatProperty, "rear-left"}});
+	EXPECT_FALSE(model_.selectTarget(95));
+}
+
+TEST_F(SessionManagerStreamTest, StreamAddedBeforeTheSessionManagerClientIsPlacedLater)
+{
+	addSink(64, "rr.headphones");
+	addLoopbackStream(96, "Stream/Output/Audio", {{kNodeZoneProperty, "rear-right"}}, 8);
+	model_.addClient(8, {{"pipewire.sec.pid", std::to_string(kPid)}});
+	EXPECT_EQ(model_.node(96)->zone, "rear-right");
+	EXPECT_EQ(model_.selectTarget(96), 64u);
+}
+
+TEST_F(SessionManagerStreamTest, TrustEndsWhenTheClientIsNoLongerTheSessionManager)
+{
+	addSink(60, "rl.headphones");
+	addLoopbackStream(99, "Stream/Input/Audio",
+			  {{kNodeTargetStreamProperty, std::to_string(kRearLeftFilm)},
+			   {kNodeSeatProperty, "rear-left"}},
+			  8);
+	model_.addClient(8, {{"pipewire.sec.pid", std::to_string(kPid)}});
+	ASSERT_EQ(model_.selectTarget(99), kRearLeftFilm);
+	/* The id is announced again for a rear-left process: its properties no longer count. */
+	addSocketClient(8, "rear-left");
+	EXPECT_EQ(model_.client(8)->source, SeatSource::Socket);
+	EXPECT_FALSE(model_.node(99)->targetStream);
+	EXPECT_NE(model_.selectTarget(99), kRearLeftFilm);
+}
+
+TEST_F(SessionManagerStreamTest, SeatClientsCannotPlaceTheirStreamsThemselves)
+{
+	addSink(60, "rl.headphones");
+	addSink(64, "rr.headphones");
+	addSink(30, "cabin.speakers");
+	model_.addNode(62, {{"node.name", "rl.mic"}, {"media.class", "Audio/Source"}});
+	addLoopbackStream(97, "Stream/Output/Audio",
+			  {{kNodeZoneProperty, "rear-right"},
+			   {kNodeSeatProperty, "driver"},
+			   {kNodeTargetStreamProperty, std::to_string(kRearLeftFilm)}},
+			  kRearLeftClient);
+	EXPECT_EQ(model_.node(97)->seat, "rear-left");
+	EXPECT_EQ(model_.node(97)->zone, "rear-left");
+	EXPECT_FALSE(model_.node(97)->targetStream);
+	EXPECT_EQ(model_.selectTarget(97), 60u);
+
+	/* A capture stream naming another seat's stream records its own microphone. */
+	addSocketClient(47, "rear-right");
+	addStream(85, 47);
+	addLoopbackStream(98, "Stream/Input/Audio",
+			  {{kNodeTargetStreamProperty, "85"}, {kNodeSeatProperty, "rear-right"}},
+			  kRearLeftClient);
+	EXPECT_EQ(model_.node(98)->seat, "rear-left");
+	EXPECT_EQ(model_.selectTarget(98), 62u);
+}
+
+TEST_F(ModelTest, StateJsonListsShares)
+{
+	auto state = JsonValue::parse(model_.stateJson());
+	ASSERT_TRUE(state);
+	ASSERT_NE(state->find("shares"), nullptr);
+	EXPECT_TRUE(state->find("shares")->isArray());
+	EXPECT_TRUE(state->find("shares")->items().empty());
+
+	addSocketClient(46, "rear-left");
+	addStream(53, 46);
+	ShareBook book(model_);
+	ASSERT_TRUE(book.handle("rear-left",
+				R"({ "action": "offer", "stream": 53, "to": "rear-right" })")
+			    .ok);
+	auto sizeFor = [&](std::string_view seat) {
+		auto seatState = JsonValue::parse(model_.stateJson(seat, &book));
+		EXPECT_TRUE(seatState && seatState->find("shares"));
+		return seatState ? seatState->find("shares")->items().size() : 0u;
+	};
+	EXPECT_EQ(sizeFor(""), 1u);
+	EXPECT_EQ(sizeFor("rear-left"), 1u);
+	EXPECT_EQ(sizeFor("rear-right"), 1u);
+	EXPECT_EQ(sizeFor("front-passenger"), 0u);
+	/* Without the book, still an empty array. */
+	auto noBook = JsonValue::parse(model_.stateJson("rear-left"));
+	ASSERT_TRUE(noBook);
+	EXPECT_TRUE(noBook->find("shares")->items().empty());
 }
 
 } // namespace
