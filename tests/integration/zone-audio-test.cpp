@@ -12,125 +12,22 @@
 
 #include <gtest/gtest.h>
 
+#include "amp-recording.hpp"
 #include "sandbox-test.hpp"
-#include "tone-generator.hpp"
-#include "wav-file.hpp"
 
 namespace cabin::test {
 namespace {
 
 const ClientOptions kDriver{.remote = "cabin-driver"};
 const ClientOptions kRearLeft{.remote = "cabin-rear-left"};
-constexpr unsigned kRate = 48000;
 constexpr unsigned kAmpChannels = 16;
-
-/* What the zone node writes for a float sample on an S32 device. */
-std::int32_t toDeviceS32(float value)
-{
-	return static_cast<std::int32_t>(std::lrintf(std::clamp(value, -1.0f, 1.0f) * 8388607.0f)) *
-	       256;
-}
-
-struct Recording {
-	WavInfo info;
-	std::vector<std::int32_t> samples;
-	std::size_t frames() const { return samples.size() / info.channels; }
-	std::int32_t at(std::size_t frame, unsigned channel) const
-	{
-		return samples[frame * info.channels + channel];
-	}
-};
-
-/*
- * Checks that \a channel carries the tone exactly: finds where the tone's
- * first non-zero sample landed, then walks the recording comparing every
- * sample with the regenerated tone until \a frames samples matched. An
- * xrun leaves a run of silence and loses some samples; after such a gap the
- * walk picks the tone up again further on and counts a resync in
- * \a resyncs (the caller checks the amplifier reported that many xruns).
- * Any sample that is neither the tone's next one nor a gap is an error.
- */
-std::string compareWithTone(const Recording &rec, unsigned channel, double frequency,
-			    double amplitude, std::size_t frames, int *resyncs)
-{
-	const std::string where = "channel " + std::to_string(channel);
-	std::vector<std::int32_t> tone;
-	ToneGenerator generator(frequency, amplitude, kRate);
-	for (std::size_t i = 0; i < rec.frames() * 2 + kRate; i++)
-		tone.push_back(toDeviceS32(generator.next()));
-
-	/* Where in the tone does recording frame \a at continue, from \a from on? */
-	auto findInTone = [&](std::size_t at, std::size_t from) -> std::optional<std::size_t> {
-		for (std::size_t t = from; t + 4 < tone.size(); t++) {
-			bool same = true;
-			for (std::size_t k = 0; k < 4 && same; k++)
-				same = at + k < rec.frames() &&
-				       rec.at(at + k, channel) == tone[t + k];
-			if (same)
-				return t;
-		}
-		return std::nullopt;
-	};
-
-	std::size_t i = 0;
-	while (i < rec.frames() && rec.at(i, channel) == 0)
-		i++;
-	if (i == rec.frames())
-		return where + " is silent";
-	/*
-	 * The tone starts at phase 0 (its first sample is 0, so look from the
-	 * second), but the links of a multichannel stream's ports can become
-	 * active in different cycles: a channel may join a quantum or two into
-	 * the tone. From there on every sample must be exact.
-	 */
-	auto t = findInTone(i, 1);
-	if (!t || *t > 4096)
-		return where + " frame " + std::to_string(i) + " does not carry the tone (sample " +
-		       std::to_string(rec.at(i, channel)) + ", found at tone sample " +
-		       (t ? std::to_string(*t) : std::string("none")) + ")";
-	std::size_t matched = 0;
-	*resyncs = 0;
-	for (; i < rec.frames() && matched < frames; i++) {
-		if (rec.at(i, channel) == tone[*t]) {
-			matched++;
-			++*t;
-			continue;
-		}
-		if (rec.at(i, channel) != 0)
-			return where + " frame " + std::to_string(i) + ": " +
-			       std::to_string(rec.at(i, channel)) + ", expected " +
-			       std::to_string(tone[*t]) + " (tone sample " + std::to_string(*t) +
-			       ")";
-		/* A gap: skip it and find where the tone goes on. */
-		std::size_t next = i;
-		while (next < rec.frames() && rec.at(next, channel) == 0)
-			next++;
-		if (next == rec.frames())
-			break;
-		auto resumed = findInTone(next, *t);
-		if (!resumed)
-			return where + " frame " + std::to_string(next) +
-			       ": after a gap the samples are not the tone's";
-		++*resyncs;
-		t = resumed;
-		i = next - 1;
-	}
-	if (matched < frames)
-		return where + " has only " + std::to_string(matched) + " frames of the tone";
-	return "";
-}
 
 class ZoneAudioTest : public SandboxTest
 {
 protected:
 	std::optional<Recording> readRecording(const std::string &name)
 	{
-		Recording rec;
-		auto samples = readWavIntegers(sandbox_->ampDirectory() + "/" + name, &rec.info);
-		if (!samples)
-			return std::nullopt;
-		rec.samples = std::move(*samples);
-		return rec;
+		return readAmpRecording(sandbox_->ampDirectory() + "/" + name);
 	}
 
 	/* Waits until the amplifier has played \a frames more frames than now. */

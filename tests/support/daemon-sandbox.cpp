@@ -260,9 +260,7 @@ bool DaemonSandbox::start(std::string *error)
 	for (const auto &[name, text] : options_.wireplumberTexts)
 		std::ofstream(dir_ + "/wpconf/wireplumber.conf.d/" + name) << text;
 
-	ClientOptions daemon;
-	daemon.uid = options_.daemonUid;
-	daemon.gid = options_.daemonGid;
+	ClientOptions daemon = daemonOptions();
 	if (options_.daemonUid) {
 		/* The services' user owns its runtime and state, as under systemd. */
 		gid_t gid = options_.daemonGid.value_or(static_cast<gid_t>(-1));
@@ -284,9 +282,29 @@ bool DaemonSandbox::start(std::string *error)
 		keepLogs();
 		return false;
 	}
+	if (!startWireplumber(error))
+		return false;
+	for (const std::string &seat : options_.pulseSeats)
+		if (!startPulse(seat, error))
+			return false;
+	return true;
+}
+
+ClientOptions DaemonSandbox::daemonOptions() const
+{
+	ClientOptions daemon;
+	daemon.uid = options_.daemonUid;
+	daemon.gid = options_.daemonGid;
+	return daemon;
+}
+
+bool DaemonSandbox::startWireplumber(std::string *error)
+{
+	ClientOptions daemon = daemonOptions();
+	/* Appended to: a restarted WirePlumber keeps the earlier log. */
 	wireplumber_ = spawnWithLog({"wireplumber"}, daemon, dir_ + "/wireplumber.log");
 	/* Ready when the policy has published its state (or, for stock, the default metadata). */
-	up = waitFor([&] {
+	bool up = waitFor([&] {
 		int status = 0;
 		if (waitpid(wireplumber_, &status, WNOHANG) == wireplumber_) {
 			wireplumber_ = -1;
@@ -302,10 +320,20 @@ bool DaemonSandbox::start(std::string *error)
 		keepLogs();
 		return false;
 	}
-	for (const std::string &seat : options_.pulseSeats)
-		if (!startPulse(seat, error))
-			return false;
 	return true;
+}
+
+bool DaemonSandbox::restartWireplumber(std::string *error)
+{
+	stop(wireplumber_);
+	wireplumber_ = -1;
+	/* The previous state must not count as the new instance being up. */
+	if (options_.cabin &&
+	    !waitFor([&] { return !metadataValue("cabin", 0, "cabin.state").has_value(); })) {
+		*error = "the cabin metadata outlived wireplumber";
+		return false;
+	}
+	return startWireplumber(error);
 }
 
 bool DaemonSandbox::startPulse(const std::string &seat, std::string *error)

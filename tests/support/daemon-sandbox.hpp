@@ -72,6 +72,8 @@ public:
 	/* Starts both daemons and waits until the policy is up. */
 	bool start(std::string *error);
 	bool startPulse(const std::string &seat, std::string *error);
+	/* Stops WirePlumber and starts it again, waiting until the policy is up. */
+	bool restartWireplumber(std::string *error);
 
 	/* Where the sources and the build are (from the test environment). */
 	static std::string sourceRoot();
@@ -144,6 +146,9 @@ public:
 	void keepLogs() { keep_ = true; }
 
 private:
+	/* How the daemons run: as the services' user, if one is set. */
+	ClientOptions daemonOptions() const;
+	bool startWireplumber(std::string *error);
 	std::vector<std::string> environment(const ClientOptions &client) const;
 	pid_t spawnWithLog(const std::vector<std::string> &argv, const ClientOptions &client,
 			   const std::string &logPath);

@@ -1,0 +1,402 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Sharing with consent, on the simulated amplifier with the real daemons:
+ * a share plays in the receiving zone only once its receiver accepted it,
+ * at the receiver's volume, while the sharer's own playback goes on
+ * without a gap; only the right side can decide; a share ends with its
+ * stream; and restarting WirePlumber leaves no loopback behind. Requests
+ * go through cabinctl, as each seat's client.
+ */
+#include <regex>
+
+#include <gtest/gtest.h>
+
+#include "amp-recording.hpp"
+#include "sandbox-test.hpp"
+
+namespace cabin::test {
+namespace {
+
+const ClientOptions kDriver{.remote = "cabin-driver"};
+const ClientOptions kRearLeft{.remote = "cabin-rear-left"};
+const ClientOptions kRearRight{.remote = "cabin-rear-right"};
+const ClientOptions kFrontPassenger{.remote = "cabin-front-passenger"};
+
+/* Channels of the sedan's amplifier (conf.d/examples/sedan). */
+constexpr unsigned kCabinLeft = 0;
+constexpr unsigned kRearLeftHeadphones = 4;
+constexpr unsigned kRearRightHeadphones = 6;
+constexpr unsigned kRearRightHeadrest = 10;
+constexpr double kFilmFrequency = 1000;
+constexpr double kFilmAmplitude = 0.5;
+
+struct CommandResult {
+	int status = -1;
+	std::string output;
+};
+
+class SharingTest : public SandboxTest
+{
+protected:
+	CommandResult cabinctl(const ClientOptions &client, std::vector<std::string> args)
+	{
+		args.insert(args.begin(), DaemonSandbox::buildRoot() + "/tools/cabinctl");
+		CommandResult result;
+		result.output = sandbox_->run(args, client, &result.status).value_or("");
+		return result;
+	}
+
+	/* Offers \a stream to \a to as \a client; the share id, or nullopt (with the reason
+	 * logged). */
+	std::optional<std::uint32_t> offer(const ClientOptions &client, std::uint32_t stream,
+					   const std::string &to)
+	{
+		CommandResult result = cabinctl(client, {"share", std::to_string(stream), to});
+		std::smatch match;
+		if (result.status != 0 ||
+		    !std::regex_search(result.output, match, std::regex("share ([0-9]+)"))) {
+			ADD_FAILURE() << "cabinctl share failed (" << result.status
+				      << "): " << result.output;
+			return std::nullopt;
+		}
+		return static_cast<std::uint32_t>(std::stoul(match[1]));
+	}
+
+	CommandResult decide(const ClientOptions &client, const std::string &verb,
+			     std::uint32_t share)
+	{
+		return cabinctl(client, {verb, std::to_string(share)});
+	}
+
+	/* The share's entry in the whole car's state, or nullopt once it is gone. */
+	std::optional<JsonValue> shareState(std::uint32_t id)
+	{
+		auto state = sandbox_->cabinState();
+		const JsonValue *shares = state ? state->find("shares") : nullptr;
+		if (!shares)
+			return std::nullopt;
+		for (const JsonValue &share : shares->items())
+			if (share.stringOr("id") == std::to_string(id))
+				return share;
+		return std::nullopt;
+	}
+
+	std::optional<std::uint32_t> playFilm(std::vector<std::string> extraProps = {})
+	{
+		std::vector<std::string> args{"--freq", std::to_string(kFilmFrequency),
+					      "--amplitude", std::to_string(kFilmAmplitude)};
+		args.insert(args.end(), extraProps.begin(), extraProps.end());
+		filmPid_ = sandbox_->playTone("rear-left.film", kRearLeft, args);
+		if (!sandbox_->waitForTargets("rear-left.film", {"rear-left.headphones"}))
+			return std::nullopt;
+		return sandbox_->nodeId("rear-left.film");
+	}
+
+	std::uint64_t framesPlayed()
+	{
+		auto value = sandbox_->ampStatus("sedan-amp.sock", "frames");
+		return value ? std::stoull(*value) : 0;
+	}
+
+	/* Waits until the amplifier has played \a frames more frames than now; returns the end. */
+	std::uint64_t playOn(std::uint64_t frames)
+	{
+		std::uint64_t target = framesPlayed() + frames;
+		EXPECT_TRUE(DaemonSandbox::waitFor([&] { return framesPlayed() >= target; }, 20s));
+		return framesPlayed();
+	}
+
+	std::optional<Recording> recording()
+	{
+		return readAmpRecording(sandbox_->ampDirectory() + "/sedan-amp.wav");
+	}
+
+	/* The sharer's channel carries the whole tone with gaps only where the amplifier had xruns.
+	 */
+	void expectFilmUnbroken(std::size_t frames,
+				const std::vector<std::pair<std::string, std::uint64_t>> &events)
+	{
+		auto rec = recording();
+		ASSERT_TRUE(rec);
+		int xruns = std::stoi(sandbox_->ampStatus("sedan-amp.sock", "xruns").value_or("0"));
+		int resyncs = 0;
+		std::vector<std::size_t> gaps;
+		/* Where the events and gaps were, to tell what a gap came with. */
+		std::string where;
+		for (const auto &[event, frame] : events)
+			where += " " + event + "@" + std::to_string(frame);
+		EXPECT_EQ(compareWithTone(*rec, kRearLeftHeadphones, kFilmFrequency, kFilmAmplitude,
+					  frames, &resyncs, &gaps),
+			  "")
+			<< "events:" << where;
+		for (std::size_t gap : gaps)
+			where += " gap@" + std::to_string(gap);
+		EXPECT_LE(resyncs, xruns) << "the sharer's film has gaps:" << where;
+	}
+
+	pid_t filmPid_ = -1;
+};
+
+TEST_F(SharingTest, ShareToASeatPlaysOnlyOnceAcceptedAndStops)
+{
+	startSandbox(DaemonSandbox::sedan());
+	auto film = playFilm();
+	ASSERT_TRUE(film);
+
+	auto share = offer(kRearLeft, *film, "rear-right");
+	ASSERT_TRUE(share);
+	EXPECT_EQ(shareState(*share)->stringOr("state"), "offered");
+	EXPECT_EQ(shareState(*share)->stringOr("receiver"), "rear-right");
+	/* Offered is not accepted: nothing for rear-right yet. */
+	std::uint64_t offeredAt = playOn(kRate / 2);
+	EXPECT_EQ(sandbox_->linkedTargets("rear-left.film"),
+		  std::set<std::string>{"rear-left.headphones"});
+
+	auto offers = cabinctl(kRearRight, {"offers"});
+	EXPECT_EQ(offers.status, 0) << offers.output;
+	EXPECT_NE(offers.output.find("rear-left"), std::string::npos) << offers.output;
+
+	std::uint64_t acceptFrom = framesPlayed();
+	CommandResult accepted = decide(kRearRight, "accept", *share);
+	ASSERT_EQ(accepted.status, 0) << accepted.output;
+	std::string playback = "cabin.share." + std::to_string(*share) + ".playback";
+	ASSERT_TRUE(sandbox_->waitForTargets(playback, {"rear-right.headphones"}));
+	EXPECT_TRUE(sandbox_->linkedTargets("rear-left.film")
+			    .contains("cabin.share." + std::to_string(*share) + ".capture"));
+	std::uint64_t acceptedAt = playOn(kRate);
+
+	/* The receiver turns the share down; the sharer's film is untouched. */
+	auto node = sandbox_->nodeId(playback);
+	ASSERT_TRUE(node);
+	int status = -1;
+	sandbox_->run({"wpctl", "set-volume", std::to_string(*node), "0.25"}, kRearRight, &status);
+	EXPECT_EQ(status, 0) << "rear-right may set its share's volume";
+	/* wpctl sets a cubic volume: 0.25 is 0.25^3 of the amplitude. */
+	std::uint64_t quietFrom = playOn(kRate / 4);
+	std::uint64_t quietTo = playOn(kRate / 2);
+
+	std::uint64_t stopFrom = framesPlayed();
+	CommandResult stopped = decide(kRearRight, "stop", *share);
+	ASSERT_EQ(stopped.status, 0) << stopped.output;
+	EXPECT_TRUE(DaemonSandbox::waitFor([&] { return !sandbox_->nodeId(playback); }));
+	EXPECT_EQ(shareState(*share)->stringOr("state"), "stopped");
+	std::uint64_t stoppedAt = playOn(kRate / 2);
+
+	auto rec = recording();
+	ASSERT_TRUE(rec);
+	ASSERT_GE(rec->frames(), stoppedAt);
+	EXPECT_EQ(peakLevel(*rec, kRearRightHeadphones, 0, offeredAt), 0.0)
+		<< "rear-right heard the film before accepting";
+	double full = peakLevel(*rec, kRearRightHeadphones, offeredAt, acceptedAt);
+	EXPECT_NEAR(full, kFilmAmplitude, 0.01) << "the shared film at full volume";
+	EXPECT_NEAR(peakLevel(*rec, kRearRightHeadphones, quietFrom, quietTo),
+		    kFilmAmplitude * 0.25 * 0.25 * 0.25, 0.01)
+		<< "rear-right's volume applies to the share";
+	EXPECT_NEAR(peakLevel(*rec, kRearLeftHeadphones, quietFrom, quietTo), kFilmAmplitude, 0.01)
+		<< "rear-left's film keeps its own volume";
+	EXPECT_EQ(peakLevel(*rec, kRearRightHeadphones, stoppedAt - kRate / 4, stoppedAt), 0.0)
+		<< "the share went on after it stopped";
+	EXPECT_EQ(peakLevel(*rec, kRearRightHeadrest, 0, stoppedAt), 0.0);
+	expectFilmUnbroken(
+		stoppedAt - kRate,
+		{{"accept", acceptFrom}, {"volume", quietFrom - kRate / 4}, {"stop", stopFrom}});
+}
+
+TEST_F(SharingTest, TheSharedFilmIsTheSameSamplesInTheReceivingZone)
+{
+	startSandbox(DaemonSandbox::sedan());
+	auto film = playFilm();
+	ASSERT_TRUE(film);
+	auto share = offer(kRearLeft, *film, "rear-right");
+	ASSERT_TRUE(share);
+	ASSERT_EQ(decide(kRearRight, "accept", *share).status, 0);
+	ASSERT_TRUE(sandbox_->waitForTargets("cabin.share." + std::to_string(*share) + ".playback",
+					     {"rear-right.headphones"}));
+	playOn(kRate);
+	auto rec = recording();
+	ASSERT_TRUE(rec);
+	int xruns = std::stoi(sandbox_->ampStatus("sedan-amp.sock", "xruns").value_or("0"));
+	int resyncs = 0;
+	EXPECT_EQ(compareWithTone(*rec, kRearRightHeadphones, kFilmFrequency, kFilmAmplitude,
+				  kRate / 2, &resyncs),
+		  "");
+	EXPECT_LE(resyncs, xruns);
+}
+
+TEST_F(SharingTest, OnlyTheRightSideDecides)
+{
+	startSandbox(DaemonSandbox::sedan());
+	auto film = playFilm();
+	ASSERT_TRUE(film);
+	auto share = offer(kRearLeft, *film, "rear-right");
+	ASSERT_TRUE(share);
+
+	/* The sharer cannot accept or decline for the receiver. */
+	CommandResult accept = decide(kRearLeft, "accept", *share);
+	EXPECT_EQ(accept.status, 1);
+	EXPECT_NE(accept.output.find("rear-right"), std::string::npos) << accept.output;
+	EXPECT_EQ(decide(kRearLeft, "decline", *share).status, 1);
+	/* A third seat does not even see it. */
+	CommandResult stranger = decide(kFrontPassenger, "stop", *share);
+	EXPECT_EQ(stranger.status, 1);
+	EXPECT_NE(stranger.output.find("no share"), std::string::npos) << stranger.output;
+	EXPECT_EQ(decide(kFrontPassenger, "accept", *share).status, 1);
+	/* Nobody but rear-left can offer rear-left's stream. */
+	CommandResult foreign = cabinctl(kRearRight, {"share", std::to_string(*film), "driver"});
+	EXPECT_EQ(foreign.status, 1);
+	EXPECT_NE(foreign.output.find("stream = " + std::to_string(*film)), std::string::npos)
+		<< foreign.output;
+	EXPECT_EQ(shareState(*share)->stringOr("state"), "offered");
+
+	/* The receiver declines; the refused requests changed nothing. */
+	ASSERT_EQ(decide(kRearRight, "decline", *share).status, 0);
+	EXPECT_EQ(shareState(*share)->stringOr("state"), "declined");
+	EXPECT_EQ(decide(kRearRight, "accept", *share).status, 1) << "declined stays declined";
+	playOn(kRate / 4);
+	EXPECT_EQ(sandbox_->linkedTargets("rear-left.film"),
+		  std::set<std::string>{"rear-left.headphones"});
+
+	/* It can be offered again, as a new share, and stopped by the sharer. */
+	auto again = offer(kRearLeft, *film, "rear-right");
+	ASSERT_TRUE(again);
+	EXPECT_NE(*again, *share);
+	EXPECT_FALSE(shareState(*share)) << "the declined share was replaced";
+	ASSERT_EQ(decide(kRearRight, "accept", *again).status, 0);
+	std::string playback = "cabin.share." + std::to_string(*again) + ".playback";
+	ASSERT_TRUE(sandbox_->waitForTargets(playback, {"rear-right.headphones"}));
+	ASSERT_EQ(decide(kRearLeft, "stop", *again).status, 0);
+	EXPECT_TRUE(DaemonSandbox::waitFor([&] { return !sandbox_->nodeId(playback); }));
+	EXPECT_EQ(shareState(*again)->stringOr("decided-by"), "rear-left");
+}
+
+TEST_F(SharingTest, BadRequestsGetClearErrors)
+{
+	startSandbox(DaemonSandbox::sedan());
+	auto film = playFilm();
+	ASSERT_TRUE(film);
+	pid_t quiet = sandbox_->playTone("rear-left.private", kRearLeft, {"cabin.shareable=false"});
+	ASSERT_TRUE(sandbox_->waitForTargets("rear-left.private", {"rear-left.headphones"}));
+	auto privateId = sandbox_->nodeId("rear-left.private");
+	ASSERT_TRUE(privateId);
+
+	struct Case {
+		std::vector<std::string> args;
+		int status;
+		std::string message;
+	};
+	const std::vector<Case> cases = {
+		{{"share", std::to_string(*privateId), "rear-right"}, 1, "cabin.shareable"},
+		{{"share", "99999", "rear-right"}, 1, "stream = 99999"},
+		{{"share", std::to_string(*film), "nowhere"}, 1, "\"nowhere\""},
+		{{"share", std::to_string(*film), "rear-left"}, 1, "itself"},
+		{{"accept", "4242"}, 1, "share = 4242"},
+		{{"stop", "4242"}, 1, "share = 4242"},
+		{{"share", "film", "rear-right"}, 2, "film"},
+		{{"accept"}, 2, "accept"},
+	};
+	for (const Case &c : cases) {
+		CommandResult result = cabinctl(kRearLeft, c.args);
+		std::string what = c.args[0] + (c.args.size() > 1 ? " " + c.args[1] : "");
+		EXPECT_EQ(result.status, c.status) << what << ": " << result.output;
+		EXPECT_NE(result.output.find(c.message), std::string::npos)
+			<< what << ": " << result.output;
+	}
+	auto state = sandbox_->cabinState();
+	ASSERT_TRUE(state);
+	EXPECT_TRUE(state->find("shares")->items().empty()) << "no refused request made a share";
+	sandbox_->stop(quiet);
+}
+
+TEST_F(SharingTest, AnOfferToTheCabinWaitsForTheDriver)
+{
+	startSandbox(DaemonSandbox::sedan());
+	auto film = playFilm();
+	ASSERT_TRUE(film);
+	auto share = offer(kRearLeft, *film, "cabin");
+	ASSERT_TRUE(share);
+	EXPECT_EQ(shareState(*share)->stringOr("receiver"), "driver");
+	EXPECT_EQ(decide(kRearRight, "accept", *share).status, 1);
+	std::uint64_t offeredAt = playOn(kRate / 2);
+
+	ASSERT_EQ(decide(kDriver, "accept", *share).status, 0);
+	ASSERT_TRUE(sandbox_->waitForTargets("cabin.share." + std::to_string(*share) + ".playback",
+					     {"cabin.speakers"}));
+	std::uint64_t acceptedAt = playOn(kRate / 2);
+	auto rec = recording();
+	ASSERT_TRUE(rec);
+	EXPECT_EQ(peakLevel(*rec, kCabinLeft, 0, offeredAt), 0.0)
+		<< "the cabin played the film before the driver accepted";
+	EXPECT_GT(peakLevel(*rec, kCabinLeft, offeredAt, acceptedAt), 0.1);
+}
+
+TEST_F(SharingTest, AShareEndsWithItsStream)
+{
+	startSandbox(DaemonSandbox::sedan());
+	auto film = playFilm();
+	ASSERT_TRUE(film);
+	auto toRight = offer(kRearLeft, *film, "rear-right");
+	auto toFront = offer(kRearLeft, *film, "front-passenger");
+	ASSERT_TRUE(toRight && toFront);
+	ASSERT_EQ(decide(kRearRight, "accept", *toRight).status, 0);
+	ASSERT_TRUE(
+		sandbox_->waitForTargets("cabin.share." + std::to_string(*toRight) + ".playback",
+					 {"rear-right.headphones"}));
+
+	sandbox_->stop(filmPid_);
+	EXPECT_TRUE(DaemonSandbox::waitFor(
+		[&] { return !shareState(*toRight) && !shareState(*toFront); }));
+	EXPECT_TRUE(DaemonSandbox::waitFor([&] {
+		return !sandbox_->nodeId("cabin.share." + std::to_string(*toRight) + ".playback");
+	}));
+	EXPECT_EQ(sandbox_->linkedTargets("rear-right.headphones"), std::set<std::string>{});
+}
+
+TEST_F(SharingTest, SeatsAcceptAutomaticallyFromWhomTheyChose)
+{
+	SandboxOptions options = DaemonSandbox::sedan();
+	options.wireplumberTexts.push_back({"70-auto-accept.conf", R"(
+override.cabin.seats = [
+  { name = "driver" }
+  { name = "front-passenger" }
+  { name = "rear-left" }
+  { name = "rear-right", accept-shares-from = [ "rear-left" ] }
+]
+)"});
+	startSandbox(std::move(options));
+	auto film = playFilm();
+	ASSERT_TRUE(film);
+	auto share = offer(kRearLeft, *film, "rear-right");
+	ASSERT_TRUE(share);
+	EXPECT_EQ(shareState(*share)->stringOr("state"), "accepted");
+	EXPECT_EQ(shareState(*share)->stringOr("decided-by"), "auto");
+	EXPECT_TRUE(sandbox_->waitForTargets("cabin.share." + std::to_string(*share) + ".playback",
+					     {"rear-right.headphones"}));
+	/* Not the other way round. */
+	auto back = offer(kRearLeft, *film, "front-passenger");
+	ASSERT_TRUE(back);
+	EXPECT_EQ(shareState(*back)->stringOr("state"), "offered");
+}
+
+TEST_F(SharingTest, RestartingWireplumberLeavesNoLoopbackBehind)
+{
+	startSandbox(DaemonSandbox::sedan());
+	auto film = playFilm();
+	ASSERT_TRUE(film);
+	auto share = offer(kRearLeft, *film, "rear-right");
+	ASSERT_TRUE(share);
+	ASSERT_EQ(decide(kRearRight, "accept", *share).status, 0);
+	std::string playback = "cabin.share." + std::to_string(*share) + ".playback";
+	ASSERT_TRUE(sandbox_->waitForTargets(playback, {"rear-right.headphones"}));
+
+	std::string error;
+	ASSERT_TRUE(sandbox_->restartWireplumber(&error)) << error;
+	EXPECT_FALSE(sandbox_->nodeId(playback));
+	EXPECT_FALSE(sandbox_->nodeId("cabin.share." + std::to_string(*share) + ".capture"));
+	EXPECT_EQ(sandbox_->linkedTargets("rear-right.headphones"), std::set<std::string>{});
+	EXPECT_FALSE(shareState(*share)) << "shares end with the session manager";
+	/* The film itself is linked again by the new instance. */
+	EXPECT_TRUE(sandbox_->waitForTargets("rear-left.film", {"rear-left.headphones"}));
+}
+
+} // namespace
+} // namespace cabin::test

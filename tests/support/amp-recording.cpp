@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: MIT */
+#include "amp-recording.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+
+#include "tone-generator.hpp"
+
+namespace cabin::test {
+
+std::optional<Recording> readAmpRecording(const std::string &path)
+{
+	Recording rec;
+	auto samples = readWavIntegers(path, &rec.info);
+	if (!samples)
+		return std::nullopt;
+	rec.samples = std::move(*samples);
+	return rec;
+}
+
+std::int32_t toDeviceS32(float value)
+{
+	return static_cast<std::int32_t>(std::lrintf(std::clamp(value, -1.0f, 1.0f) * 8388607.0f)) *
+	       256;
+}
+
+std::string compareWithTone(const Recording &rec, unsigned channel, double frequency,
+			    double amplitude, std::size_t frames, int *resyncs,
+			    std::vector<std::size_t> *gapFrames)
+{
+	const std::string where = "channel " + std::to_string(channel);
+	std::vector<std::int32_t> tone;
+	ToneGenerator generator(frequency, amplitude, kRate);
+	for (std::size_t i = 0; i < rec.frames() * 2 + kRate; i++)
+		tone.push_back(toDeviceS32(generator.next()));
+
+	/* Where in the tone does recording frame \a at continue, from \a from on? */
+	auto findInTone = [&](std::size_t at, std::size_t from) -> std::optional<std::size_t> {
+		for (std::size_t t = from; t + 4 < tone.size(); t++) {
+			bool same = true;
+			for (std::size_t k = 0; k < 4 && same; k++)
+				same = at + k < rec.frames() &&
+				       rec.at(at + k, channel) == tone[t + k];
+			if (same)
+				return t;
+		}
+		return std::nullopt;
+	};
+
+	std::size_t i = 0;
+	while (i < rec.frames() && rec.at(i, channel) == 0)
+		i++;
+	if (i == rec.frames())
+		return where + " is silent";
+	/*
+	 * The tone starts at phase 0 (its first sample is 0, so look from the
+	 * second), but the links of a multichannel stream's ports can become
+	 * active in different cycles: a channel may join a quantum or two into
+	 * the tone. From there on every sample must be exact.
+	 */
+	auto t = findInTone(i, 1);
+	if (!t || *t > 4096)
+		return where + " frame " + std::to_string(i) + " does not carry the tone (sample " +
+		       std::to_string(rec.at(i, channel)) + ", found at tone sample " +
+		       (t ? std::to_string(*t) : std::string("none")) + ")";
+	std::size_t matched = 0;
+	*resyncs = 0;
+	for (; i < rec.frames() && matched < frames; i++) {
+		if (rec.at(i, channel) == tone[*t]) {
+			matched++;
+			++*t;
+			continue;
+		}
+		if (rec.at(i, channel) != 0)
+			return where + " frame " + std::to_string(i) + ": " +
+			       std::to_string(rec.at(i, channel)) + ", expected " +
+			       std::to_string(tone[*t]) + " (tone sample " + std::to_string(*t) +
+			       ")";
+		/* A gap: skip it and find where the tone goes on. */
+		std::size_t next = i;
+		while (next < rec.frames() && rec.at(next, channel) == 0)
+			next++;
+		if (next == rec.frames())
+			break;
+		auto resumed = findInTone(next, *t);
+		if (!resumed)
+			return where + " frame " + std::to_string(next) +
+			       ": after a gap the samples are not the tone's";
+		++*resyncs;
+		if (gapFrames)
+			gapFrames->push_back(i);
+		t = resumed;
+		i = next - 1;
+	}
+	if (matched < frames)
+		return where + " has only " + std::to_string(matched) + " frames of the tone";
+	return "";
+}
+
+double peakLevel(const Recording &rec, unsigned channel, std::size_t from, std::size_t to)
+{
+	std::int64_t peak = 0;
+	for (std::size_t i = from; i < std::min(to, rec.frames()); i++)
+		peak = std::max<std::int64_t>(peak, std::llabs(rec.at(i, channel)));
+	return static_cast<double>(peak) / 2147483648.0;
+}
+
+} // namespace cabin::test
