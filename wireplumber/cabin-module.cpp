@@ -566,8 +566,14 @@ WpImplModule *CabinModule::loadShareLoopback(const Share &share)
 	args.beginObject();
 	args.key("node.description")
 		.value("Cabin share " + id + " from " + share.from + " to " + share.zone);
+	/*
+	 * Both sides are scheduled asynchronously: a loopback that joins a
+	 * running graph may be slow in its first cycles, and the driver must
+	 * not wait for it, or the sharer's own zone misses a cycle.
+	 */
 	args.key("capture.props").beginObject();
 	args.key("node.name").value(name + ".capture");
+	args.key("node.async").value(true);
 	args.key("media.class").value("Stream/Input/Audio");
 	args.key(kNodeShareProperty).value(id);
 	args.key(kNodeSeatProperty).value(share.from);
@@ -575,6 +581,7 @@ WpImplModule *CabinModule::loadShareLoopback(const Share &share)
 	args.endObject();
 	args.key("playback.props").beginObject();
 	args.key("node.name").value(name + ".playback");
+	args.key("node.async").value(true);
 	args.key("media.class").value("Stream/Output/Audio");
 	args.key("media.name")
 		.value((share.media.empty() ? share.application : share.media) + " (from " +

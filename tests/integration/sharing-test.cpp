@@ -106,9 +106,17 @@ protected:
 		return framesPlayed();
 	}
 
+	/* The amplifier's recording, once it holds every frame played so far (it is written
+	 * behind). */
 	std::optional<Recording> recording()
 	{
-		return readAmpRecording(sandbox_->ampDirectory() + "/sedan-amp.wav");
+		std::uint64_t played = framesPlayed();
+		std::optional<Recording> rec;
+		DaemonSandbox::waitFor([&] {
+			rec = readAmpRecording(sandbox_->ampDirectory() + "/sedan-amp.wav");
+			return rec && rec->frames() >= played;
+		});
+		return rec;
 	}
 
 	/* The sharer's channel carries the whole tone with gaps only where the amplifier had xruns.
