@@ -92,7 +92,8 @@ void CabinModule::enable(WpTransition *transition)
 	enabling_ = transition;
 	model_.setSessionManagerClient(wp_core_get_own_bound_id(core_));
 	/* Modules loaded here (share loopbacks) connect as clients of their own. */
-	model_.setSessionManagerPid(static_cast<std::uint32_t>(getpid()));
+	model_.setSessionManagerPid(static_cast<std::uint32_t>(getpid()),
+				    static_cast<std::uint32_t>(getuid()));
 
 	settings_ = wp_settings_find(core_, nullptr);
 	if (settings_) {
@@ -173,9 +174,9 @@ void CabinModule::disable()
 		idlePublish_ = nullptr;
 	}
 	g_clear_object(&metadata_);
-	for (auto &[id, loopback] : shareLoopbacks_)
-		g_clear_object(&loopback);
 	shareLoopbacks_.clear();
+	shares_.clear();
+	repliedTo_.clear();
 	shareRequests_.clear();
 	shareReplies_.clear();
 	askedWhileUnknown_.clear();
@@ -258,11 +259,14 @@ void CabinModule::onClientRemoved(WpObjectManager *, WpClient *client, gpointer 
 	auto *module = static_cast<CabinModule *>(self);
 	guint32 id = boundId(client);
 	/* Its requests and replies were kept on its id as subject. */
-	if (const ClientState *state = module->model_.client(id))
-		if (auto entry = module->seatMetadata_.find(state->seat);
-		    entry != module->seatMetadata_.end())
-			wp_metadata_set(WP_METADATA(entry->second.metadata), id, nullptr, nullptr,
-					nullptr);
+	if (auto replied = module->repliedTo_.find(id); replied != module->repliedTo_.end()) {
+		for (const std::string &seat : replied->second)
+			if (auto entry = module->seatMetadata_.find(seat);
+			    entry != module->seatMetadata_.end())
+				wp_metadata_set(WP_METADATA(entry->second.metadata), id, nullptr,
+						nullptr, nullptr);
+		module->repliedTo_.erase(replied);
+	}
 	module->model_.removeClient(id);
 	module->access_.forgetClient(id);
 	module->managedClients_.erase(id);
@@ -457,6 +461,8 @@ void CabinModule::publish()
 		auto entry = seatMetadata_.find(reply.seat);
 		if (entry == seatMetadata_.end())
 			continue;
+		if (reply.subject != 0)
+			repliedTo_[reply.subject].insert(reply.seat);
 		wp_metadata_set(WP_METADATA(entry->second.metadata), reply.subject, kReplyKey,
 				"Spa:String:JSON", reply.json.c_str());
 	}
@@ -537,29 +543,53 @@ void CabinModule::handleShareRequests()
 					kRequestKey, nullptr, nullptr);
 }
 
+CabinModule::ShareLoopback::~ShareLoopback()
+{
+	if (!module)
+		return;
+	/* Unloading destroys its two streams, and their links with them. */
+	spa_hook_remove(&listener);
+	pw_impl_module_destroy(module);
+}
+
+void CabinModule::onShareLoopbackDestroyed(void *data)
+{
+	auto *loopback = static_cast<ShareLoopback *>(data);
+	CabinModule *self = loopback->owner;
+	spa_hook_remove(&loopback->listener);
+	loopback->module = nullptr;
+	/* A seat destroyed its end: the share cannot play any more. */
+	if (self->shares_.stopAccepted(loopback->share))
+		wp_notice_object(self->plugin_,
+				 "share %u: its loopback went away (a seat destroyed its end); "
+				 "the share is stopped",
+				 loopback->share);
+	self->commit();
+}
+
 void CabinModule::syncShareLoopbacks()
 {
-	for (auto it = shareLoopbacks_.begin(); it != shareLoopbacks_.end();) {
-		const Share *share = shares_.find(it->first);
-		if (share && share->state == ShareState::Accepted) {
-			++it;
-			continue;
-		}
-		/* Unloading the module destroys its two streams, and their links with them. */
-		wp_info_object(plugin_, "share %u: loopback removed", it->first);
-		g_clear_object(&it->second);
-		it = shareLoopbacks_.erase(it);
-	}
+	std::erase_if(shareLoopbacks_, [&](const auto &entry) {
+		const Share *share = shares_.find(entry.first);
+		bool keep = share && share->state == ShareState::Accepted && entry.second->module;
+		if (!keep)
+			wp_info_object(plugin_, "share %u: loopback removed", entry.first);
+		return !keep;
+	});
 	for (const Share &share : shares_.shares()) {
 		if (share.state != ShareState::Accepted || shareLoopbacks_.contains(share.id))
 			continue;
-		if (WpImplModule *loopback = loadShareLoopback(share))
-			shareLoopbacks_[share.id] = loopback;
+		if (std::unique_ptr<ShareLoopback> loopback = loadShareLoopback(share))
+			shareLoopbacks_[share.id] = std::move(loopback);
 	}
 }
 
-WpImplModule *CabinModule::loadShareLoopback(const Share &share)
+std::unique_ptr<CabinModule::ShareLoopback> CabinModule::loadShareLoopback(const Share &share)
 {
+	static const struct pw_impl_module_events kEvents = {
+		.version = PW_VERSION_IMPL_MODULE_EVENTS,
+		.destroy = onShareLoopbackDestroyed,
+	};
 	const std::string id = std::to_string(share.id);
 	const std::string name = "cabin.share." + id;
 	JsonWriter args;
@@ -591,16 +621,25 @@ WpImplModule *CabinModule::loadShareLoopback(const Share &share)
 	args.endObject();
 	args.endObject();
 
-	WpImplModule *loopback = wp_impl_module_load(core_, "libpipewire-module-loopback",
-						     args.str().c_str(), nullptr);
-	if (!loopback)
-		wp_warning_object(plugin_,
-				  "share %u: cannot load libpipewire-module-loopback; the share "
-				  "stays accepted but silent",
-				  share.id);
-	else
-		wp_info_object(plugin_, "share %u: loopback %s -> zone %s", share.id, name.c_str(),
-			       share.zone.c_str());
+	/* Loaded in WirePlumber's own context: its clients carry our pid. */
+	struct pw_impl_module *module =
+		pw_context_load_module(wp_core_get_pw_context(core_), "libpipewire-module-loopback",
+				       args.str().c_str(), nullptr);
+	if (!module) {
+		wp_warning_object(
+			plugin_,
+			"share %u: cannot load libpipewire-module-loopback (%s); the share "
+			"stays accepted but silent",
+			share.id, g_strerror(errno));
+		return nullptr;
+	}
+	auto loopback = std::make_unique<ShareLoopback>();
+	loopback->owner = this;
+	loopback->share = share.id;
+	loopback->module = module;
+	pw_impl_module_add_listener(module, &loopback->listener, &kEvents, loopback.get());
+	wp_info_object(plugin_, "share %u: loopback %s -> zone %s", share.id, name.c_str(),
+		       share.zone.c_str());
 	return loopback;
 }
 

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include <pipewire/impl-module.h>
 #include <wp/wp.h>
 
 #include "access-policy.hpp"
@@ -40,6 +41,9 @@ public:
 	/* Publishes changes (coalesced on idle) and asks the linking policy to re-run. */
 	void commit();
 
+	/* The whole state, with the shares, as published in `cabin.state`. */
+	std::string stateJson() const { return model_.stateJson({}, &shares_); }
+
 	/* Notes that the policy asked about a node the model does not know yet. */
 	void noteUnknownNode(guint32 id) { askedWhileUnknown_.insert(id); }
 
@@ -60,7 +64,9 @@ private:
 	void admitSessionManager(WpClient *client);
 	void handleShareRequests();
 	void syncShareLoopbacks();
-	WpImplModule *loadShareLoopback(const Share &share);
+	struct ShareLoopback;
+	std::unique_ptr<ShareLoopback> loadShareLoopback(const Share &share);
+	static void onShareLoopbackDestroyed(void *data);
 	void readDefaultSeat();
 	void createSeatMetadata();
 	void admit(WpClient *client, const ClientState &state);
@@ -88,8 +94,21 @@ private:
 	std::vector<ShareMessage> shareRequests_;
 	/* Replies, written once the state they lead to is published. */
 	std::vector<ShareMessage> shareReplies_;
-	/* The loopback of each accepted share, by share id. */
-	std::map<std::uint32_t, WpImplModule *> shareLoopbacks_;
+	/*
+	 * The loopback of each accepted share, by share id: a module loaded in
+	 * this process's context. It may also go away by itself, when a seat
+	 * destroys its end, so its destruction is followed.
+	 */
+	struct ShareLoopback {
+		CabinModule *owner = nullptr;
+		std::uint32_t share = 0;
+		struct pw_impl_module *module = nullptr;
+		struct spa_hook listener = {};
+		~ShareLoopback();
+	};
+	std::map<std::uint32_t, std::unique_ptr<ShareLoopback>> shareLoopbacks_;
+	/* Clients that got a reply on their own id as subject, and in which seats' metadata. */
+	std::map<guint32, std::set<std::string>> repliedTo_;
 	WpTransition *enabling_ = nullptr;
 	int pending_ = 0;
 	bool ready_ = false;

@@ -120,7 +120,7 @@ gchar *getIdentity(CabinPlugin *self, guint nodeId)
 /* get-state() -> the whole state as JSON (docs/module-cabin.md). */
 gchar *getState(CabinPlugin *self)
 {
-	return self->module ? g_strdup(self->module->model().stateJson().c_str()) : nullptr;
+	return self->module ? g_strdup(self->module->stateJson().c_str()) : nullptr;
 }
 
 } // namespace

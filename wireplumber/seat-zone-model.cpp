@@ -96,7 +96,8 @@ void SeatZoneModel::assignClient(ClientState &client, const Properties &props)
 	client.managed = propOr(props, "pipewire.access") == kCabinAccess;
 	client.role = ClientRole::Seat;
 	bool sessionManager = sessionManagerClient_ && client.id == *sessionManagerClient_;
-	if (sessionManagerPid_ && parseId(props, "pipewire.sec.pid") == sessionManagerPid_)
+	if (sessionManagerPid_ && parseId(props, "pipewire.sec.pid") == sessionManagerPid_ &&
+	    (!sessionManagerUid_ || parseId(props, "pipewire.sec.uid") == sessionManagerUid_))
 		sessionManager = true;
 	if (sessionManager) {
 		client.seat.clear();

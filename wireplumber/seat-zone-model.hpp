@@ -98,7 +98,11 @@ public:
 	 * is the session manager. Its streams are not seat streams.
 	 */
 	void setSessionManagerClient(std::uint32_t id) { sessionManagerClient_ = id; }
-	void setSessionManagerPid(std::uint32_t pid) { sessionManagerPid_ = pid; }
+	void setSessionManagerPid(std::uint32_t pid, std::optional<std::uint32_t> uid = {})
+	{
+		sessionManagerPid_ = pid;
+		sessionManagerUid_ = uid;
+	}
 
 	void addClient(std::uint32_t id, const Properties &props);
 	void removeClient(std::uint32_t id);
@@ -140,6 +144,8 @@ private:
 	std::string defaultSeat_;
 	std::optional<std::uint32_t> sessionManagerClient_;
 	std::optional<std::uint32_t> sessionManagerPid_;
+	/* Its uid too, so that a pid alone (reused, say) never names the session manager. */
+	std::optional<std::uint32_t> sessionManagerUid_;
 	std::map<std::uint32_t, ClientState> clients_;
 	std::map<std::uint32_t, NodeState> nodes_;
 	std::vector<std::string> warnings_;

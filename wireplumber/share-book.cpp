@@ -247,6 +247,27 @@ bool ShareBook::removeStream(std::uint32_t streamId)
 	return removed > 0;
 }
 
+bool ShareBook::stopAccepted(std::uint32_t id)
+{
+	for (Share &share : shares_) {
+		if (share.id != id || share.state != ShareState::Accepted)
+			continue;
+		/* Nobody decided this: one side destroyed its end of the loopback. */
+		share.state = ShareState::Stopped;
+		share.decidedBy.clear();
+		generation_++;
+		return true;
+	}
+	return false;
+}
+
+void ShareBook::clear()
+{
+	if (!shares_.empty())
+		generation_++;
+	shares_.clear();
+}
+
 const Share *ShareBook::find(std::uint32_t id) const
 {
 	for (const Share &share : shares_)
@@ -284,7 +305,8 @@ void ShareBook::writeJson(JsonWriter &json, std::string_view onlySeat) const
 		std::optional<std::uint32_t> node;
 		const std::string id = std::to_string(share.id);
 		for (const auto &[nodeId, candidate] : model_.nodes())
-			if (share.state == ShareState::Accepted && candidate.role == NodeRole::Stream &&
+			if (share.state == ShareState::Accepted &&
+			    candidate.role == NodeRole::Stream &&
 			    candidate.direction == Direction::Playback &&
 			    propOr(candidate.props, kNodeShareProperty) == id &&
 			    model_.ownedBySessionManager(candidate))

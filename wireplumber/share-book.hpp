@@ -76,6 +76,9 @@ public:
 
 	/* Drops the shares of a stream that went away; returns whether any existed. */
 	bool removeStream(std::uint32_t streamId);
+	/* Stops an accepted share whose audio path broke (its loopback went away). */
+	bool stopAccepted(std::uint32_t id);
+	void clear();
 
 	const std::vector<Share> &shares() const { return shares_; }
 	const Share *find(std::uint32_t id) const;

@@ -406,5 +406,40 @@ TEST_F(SharingTest, RestartingWireplumberLeavesNoLoopbackBehind)
 	EXPECT_TRUE(sandbox_->waitForTargets("rear-left.film", {"rear-left.headphones"}));
 }
 
+
+TEST_F(SharingTest, DestroyingAnEndOfTheLoopbackStopsTheShare)
+{
+	startSandbox(DaemonSandbox::sedan());
+	auto film = playFilm();
+	ASSERT_TRUE(film);
+	auto share = offer(kRearLeft, *film, "rear-right");
+	ASSERT_TRUE(share);
+	ASSERT_EQ(decide(kRearRight, "accept", *share).status, 0);
+	std::string prefix = "cabin.share." + std::to_string(*share);
+	ASSERT_TRUE(sandbox_->waitForTargets(prefix + ".playback", {"rear-right.headphones"}));
+
+	/* The receiver may control its end, so it may also destroy it. */
+	auto node = sandbox_->nodeId(prefix + ".playback");
+	ASSERT_TRUE(node);
+	int status = -1;
+	sandbox_->run({"pw-cli", "destroy", std::to_string(*node)}, kRearRight, &status);
+	EXPECT_EQ(status, 0);
+	EXPECT_TRUE(DaemonSandbox::waitFor([&] {
+		auto entry = shareState(*share);
+		return entry && entry->stringOr("state") == "stopped";
+	}));
+	EXPECT_TRUE(DaemonSandbox::waitFor([&] { return !sandbox_->nodeId(prefix + ".capture"); }))
+		<< "the whole loopback goes";
+	/* WirePlumber lives on: the share can be made again. */
+	auto again = offer(kRearLeft, *film, "rear-right");
+	ASSERT_TRUE(again);
+	ASSERT_EQ(decide(kRearRight, "accept", *again).status, 0);
+	EXPECT_TRUE(sandbox_->waitForTargets("cabin.share." + std::to_string(*again) + ".playback",
+					     {"rear-right.headphones"}));
+	EXPECT_EQ(sandbox_->linkedTargets("rear-left.film"),
+		  (std::set<std::string>{"rear-left.headphones",
+					 "cabin.share." + std::to_string(*again) + ".capture"}));
+}
+
 } // namespace
 } // namespace cabin::test
