@@ -374,17 +374,18 @@ void CabinModule::onNodeAdded(WpObjectManager *, WpNode *node, gpointer self)
 	auto *module = static_cast<CabinModule *>(self);
 	module->model_.addNode(boundId(node), objectProperties(node));
 	module->access_.nodeChanged(boundId(node));
-	if (const NodeState *state = module->model_.node(boundId(node)))
-		if (state->role != NodeRole::Other)
-			wp_info_object(module->plugin_, "node %u '%s' -> seat '%s' zone '%s'",
-				       state->id, state->name.c_str(), state->seat.c_str(),
-				       state->zone.c_str());
+	const NodeState *state = module->model_.node(boundId(node));
+	if (state && state->role != NodeRole::Other)
+		wp_info_object(module->plugin_, "node %u '%s' -> seat '%s' zone '%s'", state->id,
+			       state->name.c_str(), state->seat.c_str(), state->zone.c_str());
 	/*
-	 * Grant now rather than on idle: WirePlumber may link the node before
-	 * that, and PipeWire refuses a link whose stream owner cannot see the
-	 * peer (a share loopback's capture side and the sharer's stream).
+	 * A share loopback's end is granted now rather than on idle:
+	 * WirePlumber may link it before that, and PipeWire refuses a link
+	 * whose stream owner (the sharer) cannot see the peer.
 	 */
-	module->sendPermissionUpdates();
+	if (state && state->props.contains(kNodeShareProperty) &&
+	    module->model_.ownedBySessionManager(*state))
+		module->sendPermissionUpdates();
 	module->commit();
 }
 

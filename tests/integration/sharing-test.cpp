@@ -142,16 +142,24 @@ protected:
 		EXPECT_LE(resyncs, xruns) << "the sharer's film has gaps:" << where;
 	}
 
+	/* Starts the car with rear-left's film on its headphones. */
+	void startWithFilm(SandboxOptions options = DaemonSandbox::sedan())
+	{
+		startSandbox(std::move(options));
+		auto film = playFilm();
+		ASSERT_TRUE(film) << "rear-left's film did not reach its headphones";
+		film_ = *film;
+	}
+
 	pid_t filmPid_ = -1;
+	std::uint32_t film_ = 0;
 };
 
 TEST_F(SharingTest, ShareToASeatPlaysOnlyOnceAcceptedAndStops)
 {
-	startSandbox(DaemonSandbox::sedan());
-	auto film = playFilm();
-	ASSERT_TRUE(film);
+	ASSERT_NO_FATAL_FAILURE(startWithFilm());
 
-	auto share = offer(kRearLeft, *film, "rear-right");
+	auto share = offer(kRearLeft, film_, "rear-right");
 	ASSERT_TRUE(share);
 	EXPECT_EQ(shareState(*share)->stringOr("state"), "offered");
 	EXPECT_EQ(shareState(*share)->stringOr("receiver"), "rear-right");
@@ -212,10 +220,8 @@ TEST_F(SharingTest, ShareToASeatPlaysOnlyOnceAcceptedAndStops)
 
 TEST_F(SharingTest, TheSharedFilmIsTheSameSamplesInTheReceivingZone)
 {
-	startSandbox(DaemonSandbox::sedan());
-	auto film = playFilm();
-	ASSERT_TRUE(film);
-	auto share = offer(kRearLeft, *film, "rear-right");
+	ASSERT_NO_FATAL_FAILURE(startWithFilm());
+	auto share = offer(kRearLeft, film_, "rear-right");
 	ASSERT_TRUE(share);
 	ASSERT_EQ(decide(kRearRight, "accept", *share).status, 0);
 	ASSERT_TRUE(sandbox_->waitForTargets("cabin.share." + std::to_string(*share) + ".playback",
@@ -233,10 +239,8 @@ TEST_F(SharingTest, TheSharedFilmIsTheSameSamplesInTheReceivingZone)
 
 TEST_F(SharingTest, OnlyTheRightSideDecides)
 {
-	startSandbox(DaemonSandbox::sedan());
-	auto film = playFilm();
-	ASSERT_TRUE(film);
-	auto share = offer(kRearLeft, *film, "rear-right");
+	ASSERT_NO_FATAL_FAILURE(startWithFilm());
+	auto share = offer(kRearLeft, film_, "rear-right");
 	ASSERT_TRUE(share);
 
 	/* The sharer cannot accept or decline for the receiver. */
@@ -250,9 +254,9 @@ TEST_F(SharingTest, OnlyTheRightSideDecides)
 	EXPECT_NE(stranger.output.find("no share"), std::string::npos) << stranger.output;
 	EXPECT_EQ(decide(kFrontPassenger, "accept", *share).status, 1);
 	/* Nobody but rear-left can offer rear-left's stream. */
-	CommandResult foreign = cabinctl(kRearRight, {"share", std::to_string(*film), "driver"});
+	CommandResult foreign = cabinctl(kRearRight, {"share", std::to_string(film_), "driver"});
 	EXPECT_EQ(foreign.status, 1);
-	EXPECT_NE(foreign.output.find("stream = " + std::to_string(*film)), std::string::npos)
+	EXPECT_NE(foreign.output.find("stream = " + std::to_string(film_)), std::string::npos)
 		<< foreign.output;
 	EXPECT_EQ(shareState(*share)->stringOr("state"), "offered");
 
@@ -265,7 +269,7 @@ TEST_F(SharingTest, OnlyTheRightSideDecides)
 		  std::set<std::string>{"rear-left.headphones"});
 
 	/* It can be offered again, as a new share, and stopped by the sharer. */
-	auto again = offer(kRearLeft, *film, "rear-right");
+	auto again = offer(kRearLeft, film_, "rear-right");
 	ASSERT_TRUE(again);
 	EXPECT_NE(*again, *share);
 	EXPECT_FALSE(shareState(*share)) << "the declined share was replaced";
@@ -279,9 +283,7 @@ TEST_F(SharingTest, OnlyTheRightSideDecides)
 
 TEST_F(SharingTest, BadRequestsGetClearErrors)
 {
-	startSandbox(DaemonSandbox::sedan());
-	auto film = playFilm();
-	ASSERT_TRUE(film);
+	ASSERT_NO_FATAL_FAILURE(startWithFilm());
 	pid_t quiet = sandbox_->playTone("rear-left.private", kRearLeft, {"cabin.shareable=false"});
 	ASSERT_TRUE(sandbox_->waitForTargets("rear-left.private", {"rear-left.headphones"}));
 	auto privateId = sandbox_->nodeId("rear-left.private");
@@ -295,8 +297,8 @@ TEST_F(SharingTest, BadRequestsGetClearErrors)
 	const std::vector<Case> cases = {
 		{{"share", std::to_string(*privateId), "rear-right"}, 1, "cabin.shareable"},
 		{{"share", "99999", "rear-right"}, 1, "stream = 99999"},
-		{{"share", std::to_string(*film), "nowhere"}, 1, "\"nowhere\""},
-		{{"share", std::to_string(*film), "rear-left"}, 1, "itself"},
+		{{"share", std::to_string(film_), "nowhere"}, 1, "\"nowhere\""},
+		{{"share", std::to_string(film_), "rear-left"}, 1, "itself"},
 		{{"accept", "4242"}, 1, "share = 4242"},
 		{{"stop", "4242"}, 1, "share = 4242"},
 		{{"share", "film", "rear-right"}, 2, "film"},
@@ -317,10 +319,8 @@ TEST_F(SharingTest, BadRequestsGetClearErrors)
 
 TEST_F(SharingTest, AnOfferToTheCabinWaitsForTheDriver)
 {
-	startSandbox(DaemonSandbox::sedan());
-	auto film = playFilm();
-	ASSERT_TRUE(film);
-	auto share = offer(kRearLeft, *film, "cabin");
+	ASSERT_NO_FATAL_FAILURE(startWithFilm());
+	auto share = offer(kRearLeft, film_, "cabin");
 	ASSERT_TRUE(share);
 	EXPECT_EQ(shareState(*share)->stringOr("receiver"), "driver");
 	EXPECT_EQ(decide(kRearRight, "accept", *share).status, 1);
@@ -339,11 +339,9 @@ TEST_F(SharingTest, AnOfferToTheCabinWaitsForTheDriver)
 
 TEST_F(SharingTest, AShareEndsWithItsStream)
 {
-	startSandbox(DaemonSandbox::sedan());
-	auto film = playFilm();
-	ASSERT_TRUE(film);
-	auto toRight = offer(kRearLeft, *film, "rear-right");
-	auto toFront = offer(kRearLeft, *film, "front-passenger");
+	ASSERT_NO_FATAL_FAILURE(startWithFilm());
+	auto toRight = offer(kRearLeft, film_, "rear-right");
+	auto toFront = offer(kRearLeft, film_, "front-passenger");
 	ASSERT_TRUE(toRight && toFront);
 	ASSERT_EQ(decide(kRearRight, "accept", *toRight).status, 0);
 	ASSERT_TRUE(
@@ -370,27 +368,23 @@ override.cabin.seats = [
   { name = "rear-right", accept-shares-from = [ "rear-left" ] }
 ]
 )"});
-	startSandbox(std::move(options));
-	auto film = playFilm();
-	ASSERT_TRUE(film);
-	auto share = offer(kRearLeft, *film, "rear-right");
+	ASSERT_NO_FATAL_FAILURE(startWithFilm(std::move(options)));
+	auto share = offer(kRearLeft, film_, "rear-right");
 	ASSERT_TRUE(share);
 	EXPECT_EQ(shareState(*share)->stringOr("state"), "accepted");
 	EXPECT_EQ(shareState(*share)->stringOr("decided-by"), "auto");
 	EXPECT_TRUE(sandbox_->waitForTargets("cabin.share." + std::to_string(*share) + ".playback",
 					     {"rear-right.headphones"}));
 	/* Not the other way round. */
-	auto back = offer(kRearLeft, *film, "front-passenger");
+	auto back = offer(kRearLeft, film_, "front-passenger");
 	ASSERT_TRUE(back);
 	EXPECT_EQ(shareState(*back)->stringOr("state"), "offered");
 }
 
 TEST_F(SharingTest, RestartingWireplumberLeavesNoLoopbackBehind)
 {
-	startSandbox(DaemonSandbox::sedan());
-	auto film = playFilm();
-	ASSERT_TRUE(film);
-	auto share = offer(kRearLeft, *film, "rear-right");
+	ASSERT_NO_FATAL_FAILURE(startWithFilm());
+	auto share = offer(kRearLeft, film_, "rear-right");
 	ASSERT_TRUE(share);
 	ASSERT_EQ(decide(kRearRight, "accept", *share).status, 0);
 	std::string playback = "cabin.share." + std::to_string(*share) + ".playback";
@@ -406,13 +400,10 @@ TEST_F(SharingTest, RestartingWireplumberLeavesNoLoopbackBehind)
 	EXPECT_TRUE(sandbox_->waitForTargets("rear-left.film", {"rear-left.headphones"}));
 }
 
-
 TEST_F(SharingTest, DestroyingAnEndOfTheLoopbackStopsTheShare)
 {
-	startSandbox(DaemonSandbox::sedan());
-	auto film = playFilm();
-	ASSERT_TRUE(film);
-	auto share = offer(kRearLeft, *film, "rear-right");
+	ASSERT_NO_FATAL_FAILURE(startWithFilm());
+	auto share = offer(kRearLeft, film_, "rear-right");
 	ASSERT_TRUE(share);
 	ASSERT_EQ(decide(kRearRight, "accept", *share).status, 0);
 	std::string prefix = "cabin.share." + std::to_string(*share);
@@ -431,7 +422,7 @@ TEST_F(SharingTest, DestroyingAnEndOfTheLoopbackStopsTheShare)
 	EXPECT_TRUE(DaemonSandbox::waitFor([&] { return !sandbox_->nodeId(prefix + ".capture"); }))
 		<< "the whole loopback goes";
 	/* WirePlumber lives on: the share can be made again. */
-	auto again = offer(kRearLeft, *film, "rear-right");
+	auto again = offer(kRearLeft, film_, "rear-right");
 	ASSERT_TRUE(again);
 	ASSERT_EQ(decide(kRearRight, "accept", *again).status, 0);
 	EXPECT_TRUE(sandbox_->waitForTargets("cabin.share." + std::to_string(*again) + ".playback",
