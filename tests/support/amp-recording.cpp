@@ -98,6 +98,25 @@ std::string compareWithTone(const Recording &rec, unsigned channel, double frequ
 	return "";
 }
 
+std::vector<std::size_t> sineBreaks(const Recording &rec, unsigned channel, double frequency,
+				    std::size_t from, std::size_t to)
+{
+	/* x[n] = 2 cos(w) x[n-1] - x[n-2]; S32 from a 24-bit float conversion leaves ~1e-7. */
+	const double twoCos = 2 * std::cos(2 * M_PI * frequency / kRate);
+	constexpr double kTolerance = 1e-3;
+	constexpr std::size_t kSameBreak = kRate / 10;
+	auto sample = [&](std::size_t frame) { return rec.at(frame, channel) / 2147483648.0; };
+	std::vector<std::size_t> breaks;
+	for (std::size_t n = std::max<std::size_t>(from, 2); n < std::min(to, rec.frames()); n++) {
+		double residual = sample(n) - twoCos * sample(n - 1) + sample(n - 2);
+		if (std::abs(residual) <= kTolerance)
+			continue;
+		if (breaks.empty() || n - breaks.back() > kSameBreak)
+			breaks.push_back(n);
+	}
+	return breaks;
+}
+
 double peakLevel(const Recording &rec, unsigned channel, std::size_t from, std::size_t to)
 {
 	std::int64_t peak = 0;

@@ -45,6 +45,15 @@ std::string compareWithTone(const Recording &rec, unsigned channel, double frequ
 			    double amplitude, std::size_t frames, int *resyncs,
 			    std::vector<std::size_t> *gapFrames = nullptr);
 
+/*
+ * Where the sine of \a frequency on \a channel breaks in frames [from, to):
+ * a gap, a jump of phase, a step. Each sample of a sine follows from the
+ * two before it, so this needs no reference phase and holds whatever the
+ * volume. Breaks closer than 100 ms are one (a gap's start and end).
+ */
+std::vector<std::size_t> sineBreaks(const Recording &rec, unsigned channel, double frequency,
+				    std::size_t from, std::size_t to);
+
 /* The largest absolute sample of \a channel in frames [from, to), as a fraction of full scale. */
 double peakLevel(const Recording &rec, unsigned channel, std::size_t from, std::size_t to);
 
