@@ -16,7 +16,8 @@
  *  - accept (stock: pw-loopback launch) to the first non-zero sample on the
  *    receiving zone's channel in the amplifier's recording, median and p90;
  *  - discontinuities on the sharer's channel over 100 share start/stop
- *    cycles, next to the xruns the amplifier counted;
+ *    cycles, next to the xruns the amplifier counted, and the same over a
+ *    control stretch as long without shares;
  *  - CPU of pipewire + wireplumber (+ the pw-loopback processes) per active
  *    share: three shares against none.
  */
@@ -38,6 +39,7 @@
 #include <sys/time.h>
 #include <sys/un.h>
 #include <thread>
+#include <time.h>
 #include <unistd.h>
 #include <vector>
 
@@ -60,7 +62,8 @@ constexpr int kLatencySamples = 24;  /* per setup, at least */
 constexpr int kSamplesPerRound = 12; /* per sandbox, alternating setups */
 constexpr int kMaxLatencyRounds = 5; /* per setup */
 constexpr int kCycles = 100;
-constexpr int kCpuRounds = 3;
+constexpr int kGlitchRounds = 2; /* of kCycles, per setup, alternating */
+constexpr int kCpuRounds = 4;
 constexpr double kCpuWindow = 5.0; /* seconds */
 constexpr int kRetries = 3;	   /* sandboxes whose daemons died */
 
@@ -161,25 +164,59 @@ char processState(pid_t pid)
 	return close == std::string::npos || close + 2 >= stat.size() ? 0 : stat[close + 2];
 }
 
-/* utime + stime of a process (all its threads), in clock ticks; -1 if it is gone. */
-long cpuTicks(pid_t pid)
+/*
+ * CPU time of a process, all its threads, in seconds: utime + stime, read
+ * from its CPU-time clock, since /proc/<pid>/stat counts in 10 ms ticks
+ * and a share costs a few ticks per window. 0 if it is gone.
+ */
+double cpuSeconds(pid_t pid)
 {
+	clockid_t clock;
+	timespec now{};
+	if (clock_getcpuclockid(pid, &clock) == 0 && clock_gettime(clock, &now) == 0)
+		return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) * 1e-9;
 	std::string stat = readText("/proc/" + std::to_string(pid) + "/stat");
 	auto close = stat.rfind(')');
 	if (close == std::string::npos)
-		return -1;
+		return 0;
 	std::istringstream fields(stat.substr(close + 2));
 	std::string field;
-	long utime = 0, stime = 0;
-	for (int i = 3; fields >> field; i++) {
-		if (i == 14)
-			utime = std::stol(field);
-		if (i == 15) {
-			stime = std::stol(field);
-			break;
-		}
+	double ticks = 0;
+	for (int i = 3; fields >> field && i <= 15; i++)
+		if (i == 14 || i == 15)
+			ticks += std::stod(field);
+	return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+/*
+ * The machine's CPU time and the part the hypervisor took from it ("steal"
+ * in /proc/stat): on this shared VM its stalls are what xruns come from, so
+ * each figure is printed with the steal over its phase.
+ */
+struct MachineTime {
+	double steal = 0, total = 0;
+};
+
+MachineTime machineTime()
+{
+	std::istringstream line(readText("/proc/stat"));
+	std::string cpu;
+	line >> cpu;
+	MachineTime time;
+	double value = 0;
+	/* user nice system idle iowait irq softirq steal (guest time is in user) */
+	for (int i = 0; i < 8 && line >> value; i++) {
+		time.total += value;
+		if (i == 7)
+			time.steal = value;
 	}
-	return utime + stime;
+	return time;
+}
+
+double stealPercent(const MachineTime &from, const MachineTime &to)
+{
+	double total = to.total - from.total;
+	return total > 0 ? (to.steal - from.steal) * 100 / total : 0;
 }
 
 /*
@@ -578,8 +615,10 @@ std::optional<Mapping> calibrate(Car &car)
 					return frames == previous;
 				},
 				2s);
-			mapping = Mapping{frames - static_cast<std::int64_t>(stopped->frames),
-					  stopped->xruns, stopped->dropped};
+			if (frames >= 0)
+				mapping =
+					Mapping{frames - static_cast<std::int64_t>(stopped->frames),
+						stopped->xruns, stopped->dropped};
 		}
 		if (!car.startFilm())
 			return std::nullopt;
@@ -598,8 +637,9 @@ std::optional<Mapping> calibrate(Car &car)
 /* 1. Accept (or launch) to the first audible sample in the receiving zone. */
 struct LatencyResult {
 	std::vector<double> ms;
-	int failed = 0;	   /* not linked, not gone, or silent */
-	int discarded = 0; /* an xrun during the sample: the recording lost time */
+	std::vector<double> commandMs; /* until `cabinctl accept` exited (Cabin) */
+	int failed = 0;		       /* not linked, not gone, or silent */
+	int discarded = 0;	       /* an xrun during the sample: the recording lost time */
 };
 
 void measureLatency(Car &car, LatencyResult &result, int wanted)
@@ -671,11 +711,15 @@ void measureLatency(Car &car, LatencyResult &result, int wanted)
 			car.end(*share, kRearRight); /* only offered */
 			continue;
 		}
+		auto command = std::chrono::steady_clock::now();
 		if (!car.begin(*share, kRearRight)) {
 			result.failed++;
 			car.end(*share, kRearRight);
 			continue;
 		}
+		double commandMs = std::chrono::duration<double, std::milli>(
+					   std::chrono::steady_clock::now() - command)
+					   .count();
 		/* Nothing polls the graph while the share starts; the recording tells when it did.
 		 */
 		car.playUntil(at->frames + kRate * 3 / 10);
@@ -696,17 +740,20 @@ void measureLatency(Car &car, LatencyResult &result, int wanted)
 		}
 		pending.push_back({static_cast<std::int64_t>(at->frames) + mapping->offset,
 				   static_cast<std::int64_t>(to) + mapping->offset});
+		result.commandMs.push_back(commandMs);
 	}
 	car.playOn(kRate / 5); /* the recorder writes every 20 ms */
 	analyse();
 }
 
 /* 2. Discontinuities on the sharer's channel over many share start/stop cycles. */
+struct Discontinuity {
+	std::size_t at; /* frame of the recording */
+	bool silence;	/* silence, then the film goes on; else it goes on elsewhere at once */
+};
+
 struct Continuity {
-	std::size_t frames = 0; /* frames of the film that matched */
-	int gaps = 0;		/* silence, after which the film goes on */
-	int jumps = 0;		/* the film goes on elsewhere without silence */
-	int events = 0;		/* discontinuities, those close together counted once */
+	std::vector<Discontinuity> found;
 	std::string error;
 };
 
@@ -714,13 +761,11 @@ struct Continuity {
  * Walks \a channel like compareWithTone, from the film's first sample on,
  * but goes on after a jump instead of stopping there: on this VM an xrun
  * restart often loses a quantum of the film without leaving silence, and
- * the point here is to count every discontinuity. Discontinuities within
- * 8192 frames of each other (one xrun: silence, then a lost quantum) make
- * one event. Any sample that is neither the film's nor silence is an error.
+ * the point here is to count every discontinuity. Any sample that is
+ * neither the film's nor silence is an error.
  */
 Continuity walkFilm(const Recording &rec, unsigned channel)
 {
-	constexpr std::size_t kCluster = 8192;
 	Continuity result;
 	const std::size_t end = rec.frames();
 	std::vector<std::int32_t> tone;
@@ -728,14 +773,23 @@ Continuity walkFilm(const Recording &rec, unsigned channel)
 	ToneGenerator generator(kFilmFrequency, kFilmAmplitude, kRate);
 	for (std::size_t i = 0; i < end * 2 + kRate; i++)
 		tone.push_back(test::toDeviceS32(generator.next()));
-	/* Where in the tone does frame \a at continue, from tone sample \a from on? */
-	auto find = [&](std::size_t at, std::size_t from) -> std::optional<std::size_t> {
-		for (std::size_t t = from; t < from + kRate && t + 4 < tone.size(); t++) {
-			bool same = true;
+	/*
+	 * Where in the tone does frame \a at continue? The tone sample nearest
+	 * to \a near, after it or before: a restart may lose a quantum or play
+	 * one again.
+	 */
+	auto find = [&](std::size_t at, std::size_t near) -> std::optional<std::size_t> {
+		auto matches = [&](std::size_t t) {
+			bool same = t + 4 < tone.size();
 			for (std::size_t k = 0; k < 4 && same; k++)
 				same = at + k < end && rec.at(at + k, channel) == tone[t + k];
-			if (same)
-				return t;
+			return same;
+		};
+		for (std::size_t d = 0; d < kRate; d++) {
+			if (matches(near + d))
+				return near + d;
+			if (d > 0 && d < near && matches(near - d))
+				return near - d;
 		}
 		return std::nullopt;
 	};
@@ -747,10 +801,8 @@ Continuity walkFilm(const Recording &rec, unsigned channel)
 		result.error = "channel " + std::to_string(channel) + " does not carry the film";
 		return result;
 	}
-	std::optional<std::size_t> lastEvent;
 	while (i < end) {
 		if (rec.at(i, channel) == tone[*t]) {
-			result.frames++;
 			i++;
 			++*t;
 			continue;
@@ -760,37 +812,77 @@ Continuity walkFilm(const Recording &rec, unsigned channel)
 			next++;
 		if (next + 4 > end)
 			break; /* the recording ends here */
+		/*
+		 * Two discontinuities a few frames apart (an xrun right after a
+		 * restart) leave a few frames that match nowhere; more is an error.
+		 */
 		auto resumed = find(next, *t);
+		for (std::size_t skip = 1; !resumed && skip <= 8 && next + skip + 4 <= end; skip++)
+			if ((resumed = find(next + skip, *t)))
+				next += skip;
 		if (!resumed) {
 			result.error = "frame " + std::to_string(next) + ": " +
 				       std::to_string(rec.at(next, channel)) + " is not the film";
 			return result;
 		}
-		(next > i ? result.gaps : result.jumps)++;
-		if (!lastEvent || i - *lastEvent > kCluster)
-			result.events++;
-		lastEvent = i;
+		result.found.push_back({i, next > i});
 		if (verbose())
-			std::fprintf(stderr, "  frame %zu: %s of %zu, %zd film samples lost\n", i,
+			std::fprintf(stderr,
+				     "  frame %zu: %s of %zu, then the tone %lld samples on\n", i,
 				     next > i ? "silence" : "jump", next - i,
-				     static_cast<std::ptrdiff_t>(*resumed - *t));
+				     static_cast<long long>(*resumed) - static_cast<long long>(*t));
 		t = resumed;
 		i = next;
 	}
 	return result;
 }
 
+/* What the film's channel and the amplifier went through over one stretch of time. */
+struct Stretch {
+	double seconds = 0;
+	int gaps = 0;	/* silence, then the film goes on */
+	int jumps = 0;	/* the film goes on elsewhere at once: samples lost */
+	int events = 0; /* discontinuities, those within 8192 frames (one xrun) counted once */
+	std::uint64_t xruns = 0;
+};
+
+void countIn(const Continuity &film, std::int64_t from, std::int64_t to, Stretch &stretch)
+{
+	std::optional<std::size_t> last;
+	for (const Discontinuity &d : film.found) {
+		if (static_cast<std::int64_t>(d.at) < from || static_cast<std::int64_t>(d.at) >= to)
+			continue;
+		(d.silence ? stretch.gaps : stretch.jumps)++;
+		if (!last || d.at - *last > 8192)
+			stretch.events++;
+		last = d.at;
+	}
+}
+
 struct GlitchResult {
 	int cycles = 0;
 	int failed = 0;
-	std::uint64_t xruns = 0;
-	double seconds = 0;
-	Continuity film;
+	Stretch cycling; /* the share started and stopped over and over */
+	Stretch control; /* then the film alone as long, the graph polled as often */
+	std::string error;
 };
 
+/*
+ * The cycles, then a control stretch as long with the film alone and the
+ * graph polled as during the cycles, so that glitches the VM causes (its
+ * stalls give xruns and late clients) show up there too. The stretches
+ * are told apart in the recording by its length at the switch.
+ */
 GlitchResult measureGlitches(Car &car)
 {
 	GlitchResult result;
+	auto xruns = [&] {
+		auto counters = car.amp();
+		return counters ? counters->xruns : 0;
+	};
+	car.playOn(kRate / 2);
+	std::int64_t begin = car.recordedFrames();
+	std::uint64_t xruns0 = xruns();
 	auto start = std::chrono::steady_clock::now();
 	for (int i = 0; i < kCycles && car.alive(); i++) {
 		auto share = car.offer(kRearRight);
@@ -804,20 +896,32 @@ GlitchResult measureGlitches(Car &car)
 		result.cycles++;
 		result.failed += ok ? 0 : 1;
 	}
-	result.seconds =
-		std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+	car.playOn(kRate / 4);
+	auto split = std::chrono::steady_clock::now();
+	result.cycling.seconds = std::chrono::duration<double>(split - start).count();
+	std::int64_t middle = car.recordedFrames();
+	std::uint64_t xruns1 = xruns();
+	while (std::chrono::steady_clock::now() - split <
+	       std::chrono::duration<double>(result.cycling.seconds)) {
+		car.sandbox().dump();
+		std::this_thread::sleep_for(50ms);
+	}
+	result.control.seconds =
+		std::chrono::duration<double>(std::chrono::steady_clock::now() - split).count();
+	std::int64_t last = car.recordedFrames();
+	std::uint64_t xruns2 = xruns();
+	result.cycling.xruns = xruns1 - xruns0;
+	result.control.xruns = xruns2 - xruns1;
 	car.playOn(kRate / 2);
-	auto counters = car.amp();
-	result.xruns = counters ? counters->xruns : 0;
 	auto rec = car.recording();
 	if (!rec) {
-		result.film.error = "cannot read the recording";
+		result.error = "cannot read the recording";
 		return result;
 	}
-	if (verbose())
-		std::fprintf(stderr, "%s: %zu frames recorded, %llu xruns\n", car.name(),
-			     rec->frames(), static_cast<unsigned long long>(result.xruns));
-	result.film = walkFilm(*rec, kFilmChannel);
+	Continuity film = walkFilm(*rec, kFilmChannel);
+	result.error = film.error;
+	countIn(film, begin, middle, result.cycling);
+	countIn(film, middle, last, result.control);
 	return result;
 }
 
@@ -837,25 +941,24 @@ struct CpuResult {
 CpuWindow cpuWindow(Car &car, const std::vector<pid_t> &loopbacks)
 {
 	auto sum = [](const std::vector<pid_t> &pids) {
-		long ticks = 0;
+		double seconds = 0;
 		for (pid_t pid : pids)
-			ticks += std::max(cpuTicks(pid), 0L);
-		return ticks;
+			seconds += cpuSeconds(pid);
+		return seconds;
 	};
 	std::vector<pid_t> pipewire{car.sandbox().pipewirePid()}, wireplumber{car.wireplumber()};
 	auto amp0 = car.amp();
-	long pw0 = sum(pipewire), wp0 = sum(wireplumber), lb0 = sum(loopbacks);
+	double pw0 = sum(pipewire), wp0 = sum(wireplumber), lb0 = sum(loopbacks);
 	auto start = std::chrono::steady_clock::now();
 	std::this_thread::sleep_for(std::chrono::duration<double>(kCpuWindow));
-	long pw1 = sum(pipewire), wp1 = sum(wireplumber), lb1 = sum(loopbacks);
+	double pw1 = sum(pipewire), wp1 = sum(wireplumber), lb1 = sum(loopbacks);
 	auto amp1 = car.amp();
 	CpuWindow window;
 	window.seconds =
 		std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-	double scale = 100.0 / static_cast<double>(sysconf(_SC_CLK_TCK)) / window.seconds;
-	window.pipewire = static_cast<double>(pw1 - pw0) * scale;
-	window.wireplumber = static_cast<double>(wp1 - wp0) * scale;
-	window.loopbacks = static_cast<double>(lb1 - lb0) * scale;
+	window.pipewire = (pw1 - pw0) * 100 / window.seconds;
+	window.wireplumber = (wp1 - wp0) * 100 / window.seconds;
+	window.loopbacks = (lb1 - lb0) * 100 / window.seconds;
 	window.xruns = amp0 && amp1 ? amp1->xruns - amp0->xruns : 0;
 	return window;
 }
@@ -954,6 +1057,7 @@ int main()
 		return false;
 	};
 
+	MachineTime phase1 = machineTime();
 	std::map<bool, LatencyResult> latency;
 	std::map<bool, int> rounds;
 	for (bool more = true; more && deaths <= kRetries;) {
@@ -971,17 +1075,23 @@ int main()
 		}
 	}
 
-	std::map<bool, GlitchResult> glitches;
+	MachineTime phase2 = machineTime();
+	std::map<bool, std::vector<GlitchResult>> glitches;
 	std::map<bool, CpuResult> cpu;
-	for (bool cabin : {true, false}) {
-		for (bool done = false; !done && deaths <= kRetries;) {
-			Car car(cabin);
-			if (!startCar(car))
-				return 1;
-			glitches[cabin] = measureGlitches(car);
-			done = survived(car);
+	for (int round = 0; round < kGlitchRounds; round++) {
+		for (bool cabin : {true, false}) {
+			for (bool done = false; !done && deaths <= kRetries;) {
+				Car car(cabin);
+				if (!startCar(car))
+					return 1;
+				GlitchResult result = measureGlitches(car);
+				done = survived(car);
+				if (done)
+					glitches[cabin].push_back(result);
+			}
 		}
 	}
+	MachineTime phase3 = machineTime();
 	for (bool cabin : {true, false}) {
 		for (bool done = false; !done && deaths <= kRetries;) {
 			Car car(cabin);
@@ -991,6 +1101,7 @@ int main()
 			done = survived(car);
 		}
 	}
+	MachineTime end = machineTime();
 	if (deaths > kRetries) {
 		std::fprintf(stderr, "the sandbox's daemons died %d times; giving up\n", deaths);
 		return 1;
@@ -1003,30 +1114,44 @@ int main()
 
 	std::printf("\n1. accept (stock: pw-loopback launch) to the first audible sample in "
 		    "rear-right\n");
-	std::printf("%-6s %7s %7s %9s %10s %10s %10s\n", "setup", "samples", "failed", "discarded",
-		    "min/ms", "median/ms", "p90/ms");
+	std::printf("%-6s %7s %7s %9s %10s %10s %10s %14s\n", "setup", "samples", "failed",
+		    "discarded", "min/ms", "median/ms", "p90/ms", "command/ms");
 	for (bool cabin : {true, false}) {
 		const LatencyResult &r = latency[cabin];
-		std::printf("%-6s %7zu %7d %9d %10.1f %10.1f %10.1f\n", setupName(cabin),
+		std::printf("%-6s %7zu %7d %9d %10.1f %10.1f %10.1f %14.1f\n", setupName(cabin),
 			    r.ms.size(), r.failed, r.discarded, percentile(r.ms, 0),
-			    percentile(r.ms, 0.5), percentile(r.ms, 0.9));
+			    percentile(r.ms, 0.5), percentile(r.ms, 0.9),
+			    percentile(r.commandMs, 0.5));
 	}
+	std::printf("(command: median time until cabinctl accept exited; pw-loopback is only "
+		    "started)\n");
+	std::printf("steal (CPU time the hypervisor took): %.1f %%\n",
+		    stealPercent(phase1, phase2));
 	std::printf("Cabin/stock: median %.2f, p90 %.2f\n",
 		    percentile(latency[true].ms, 0.5) / percentile(latency[false].ms, 0.5),
 		    percentile(latency[true].ms, 0.9) / percentile(latency[false].ms, 0.9));
 
-	std::printf("\n2. the sharer's channel over %d share start/stop cycles\n", kCycles);
-	std::printf("%-6s %6s %6s %8s %9s %5s %5s %6s %6s  %s\n", "setup", "cycles", "failed",
-		    "seconds", "film/s", "gaps", "jumps", "events", "xruns", "samples");
+	std::printf("\n2. the sharer's channel over %d share start/stop cycles, then as long "
+		    "with the film alone\n",
+		    kCycles);
+	std::printf("%-6s %6s %6s | %7s %5s %5s %6s %6s | %7s %5s %5s %6s %6s  %s\n", "setup",
+		    "cycles", "failed", "seconds", "gaps", "jumps", "events", "xruns", "seconds",
+		    "gaps", "jumps", "events", "xruns", "samples");
 	for (bool cabin : {true, false}) {
-		const GlitchResult &r = glitches[cabin];
-		std::printf("%-6s %6d %6d %8.1f %9.1f %5d %5d %6d %6llu  %s\n", setupName(cabin),
-			    r.cycles, r.failed, r.seconds,
-			    static_cast<double>(r.film.frames) / kRate, r.film.gaps, r.film.jumps,
-			    r.film.events, static_cast<unsigned long long>(r.xruns),
-			    r.film.error.empty() ? "all the film's or silence"
-						 : r.film.error.c_str());
+		for (const GlitchResult &r : glitches[cabin]) {
+			std::printf(
+				"%-6s %6d %6d | %7.1f %5d %5d %6d %6llu | %7.1f %5d %5d %6d "
+				"%6llu  %s\n",
+				setupName(cabin), r.cycles, r.failed, r.cycling.seconds,
+				r.cycling.gaps, r.cycling.jumps, r.cycling.events,
+				static_cast<unsigned long long>(r.cycling.xruns), r.control.seconds,
+				r.control.gaps, r.control.jumps, r.control.events,
+				static_cast<unsigned long long>(r.control.xruns),
+				r.error.empty() ? "all the film's or silence" : r.error.c_str());
+		}
 	}
+
+	std::printf("steal: %.1f %%\n", stealPercent(phase2, phase3));
 
 	std::printf("\n3. CPU, %% of one core, medians of %d windows of %.0f s\n", kCpuRounds,
 		    kCpuWindow);
@@ -1048,6 +1173,7 @@ int main()
 		std::printf("%-6s per share %.2f %%%s\n", setupName(cabin), perShare[cabin],
 			    r.failed ? " (some windows failed)" : "");
 	}
+	std::printf("steal: %.1f %%\n", stealPercent(phase3, end));
 	std::printf("Cabin/stock CPU per share: %.2f\n", perShare[true] / perShare[false]);
 	return 0;
 }
