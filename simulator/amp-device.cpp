@@ -231,7 +231,9 @@ std::int64_t AmpDevice::pointer(std::uint8_t *ring, std::uint64_t applFrames)
 	if (direction_ == Direction::Playback) {
 		/* The DMA ran past the last queued frame: underrun. */
 		if (elapsed > applFrames) {
+			/* What was queued is played (and recorded), so it counts too. */
 			consumePlayback(ring, applFrames);
+			counters_.frames.fetch_add(applFrames, std::memory_order_relaxed);
 			counters_.xruns++;
 			running_ = false;
 			counters_.running = false;
