@@ -452,7 +452,7 @@ public:
 			auto now = amp();
 			if (now && now->frames != before->frames)
 				return now;
-			std::this_thread::sleep_for(500us);
+			std::this_thread::sleep_for(500us); /* polling interval, under a deadline */
 		}
 		return std::nullopt;
 	}
@@ -469,7 +469,7 @@ public:
 			now = counters->frames;
 			if (now >= frames)
 				break;
-			std::this_thread::sleep_for(2ms);
+			std::this_thread::sleep_for(2ms); /* polling interval, under a deadline */
 		}
 		return now;
 	}
@@ -904,7 +904,7 @@ GlitchResult measureGlitches(Car &car)
 	while (std::chrono::steady_clock::now() - split <
 	       std::chrono::duration<double>(result.cycling.seconds)) {
 		car.sandbox().dump();
-		std::this_thread::sleep_for(50ms);
+		std::this_thread::sleep_for(50ms); /* paces the polls like the cycles do */
 	}
 	result.control.seconds =
 		std::chrono::duration<double>(std::chrono::steady_clock::now() - split).count();
