@@ -236,12 +236,40 @@ TEST_F(SharingTest, TheSharedFilmIsTheSameSamplesInTheReceivingZone)
 	playOn(kRate);
 	auto rec = recording();
 	ASSERT_TRUE(rec);
+
+	/*
+	 * Once the share runs, rear-right's channel is rear-left's, sample for
+	 * sample, a fixed number of frames later (the loopback's cycle). Its
+	 * first cycles are left out: an async node that joins the graph may
+	 * repeat or skip its first quantum, which the receiver hears once.
+	 */
+	std::size_t start = 0;
+	while (start < rec->frames() && rec->at(start, kRearRightHeadphones) == 0)
+		start++;
+	start += kRate / 10;
+	const std::size_t frames = kRate / 2;
+	ASSERT_GT(rec->frames(), start + frames) << "rear-right heard too little of the share";
+	std::optional<std::size_t> lag;
+	for (std::size_t candidate = 0; candidate < 8 * 1024 && !lag; candidate++) {
+		bool same = true;
+		for (std::size_t i = 0; i < 64 && same; i++)
+			same = rec->at(start + i, kRearRightHeadphones) ==
+			       rec->at(start + i - candidate, kRearLeftHeadphones);
+		if (same)
+			lag = candidate;
+	}
+	ASSERT_TRUE(lag) << "rear-right's channel is not a delayed copy of rear-left's";
+	std::size_t different = 0;
+	for (std::size_t i = start; i < start + frames; i++)
+		different +=
+			rec->at(i, kRearRightHeadphones) != rec->at(i - *lag, kRearLeftHeadphones);
 	int xruns = std::stoi(sandbox_->ampStatus("sedan-amp.sock", "xruns").value_or("0"));
-	int resyncs = 0;
-	EXPECT_EQ(compareWithTone(*rec, kRearRightHeadphones, kFilmFrequency, kFilmAmplitude,
-				  kRate / 2, &resyncs),
-		  "");
-	EXPECT_LE(resyncs, xruns);
+	/* An xrun of the amplifier cuts both channels, but not always at the same frames. */
+	if (xruns == 0) {
+		EXPECT_EQ(different, 0u) << "frames that differ, " << *lag << " frames behind";
+	}
+	EXPECT_NEAR(peakLevel(*rec, kRearRightHeadphones, start, start + frames), kFilmAmplitude,
+		    0.01);
 }
 
 TEST_F(SharingTest, OnlyTheRightSideDecides)
