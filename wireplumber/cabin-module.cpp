@@ -176,6 +176,7 @@ void CabinModule::disable()
 	g_clear_object(&metadata_);
 	shareLoopbacks_.clear();
 	shares_.clear();
+	loopbacksGeneration_.reset();
 	repliedTo_.clear();
 	shareRequests_.clear();
 	shareReplies_.clear();
@@ -570,6 +571,10 @@ void CabinModule::onShareLoopbackDestroyed(void *data)
 
 void CabinModule::syncShareLoopbacks()
 {
+	/* Most publications are about other graph events: nothing to do here then. */
+	if (loopbacksGeneration_ == shares_.generation())
+		return;
+	loopbacksGeneration_ = shares_.generation();
 	std::erase_if(shareLoopbacks_, [&](const auto &entry) {
 		const Share *share = shares_.find(entry.first);
 		bool keep = share && share->state == ShareState::Accepted && entry.second->module;

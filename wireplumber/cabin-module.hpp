@@ -10,6 +10,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -107,6 +108,8 @@ private:
 		~ShareLoopback();
 	};
 	std::map<std::uint32_t, std::unique_ptr<ShareLoopback>> shareLoopbacks_;
+	/* The share book's generation the loopbacks were last brought in line with. */
+	std::optional<std::uint64_t> loopbacksGeneration_;
 	/* Clients that got a reply on their own id as subject, and in which seats' metadata. */
 	std::map<guint32, std::set<std::string>> repliedTo_;
 	WpTransition *enabling_ = nullptr;

@@ -182,7 +182,6 @@ ShareReply ShareBook::offer(std::string_view seat, const JsonValue &request)
 	Share share;
 	share.id = nextId_++;
 	share.stream = *streamId;
-	share.streamSerial = propOr(stream->props, "object.serial");
 	share.application = client->application;
 	share.media = propOr(stream->props, "media.name");
 	share.from = seat;

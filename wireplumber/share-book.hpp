@@ -32,9 +32,8 @@ const char *toString(ShareState state);
 
 struct Share {
 	std::uint32_t id = 0;
-	/* The shared stream: its node id and object.serial. */
+	/* The shared stream's node id. */
 	std::uint32_t stream = 0;
-	std::string streamSerial;
 	std::string application;
 	std::string media;
 	/* The offering seat, what it named, the zone that resolves to, and who decides. */

@@ -190,7 +190,6 @@ TEST_F(ShareBookTest, OfferToASeatPlaysInItsHomeZoneAndThatSeatDecides)
 	EXPECT_EQ(share->receiver, "driver");
 	EXPECT_EQ(share->application, "Films");
 	EXPECT_EQ(share->media, "Big Buck Bunny");
-	EXPECT_EQ(share->streamSerial, "9100");
 	EXPECT_EQ(share->decidedBy, "");
 }
 
