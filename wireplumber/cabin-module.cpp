@@ -13,6 +13,10 @@ namespace {
 
 constexpr const char *kMetadataName = "cabin";
 constexpr const char *kDefaultSeatSetting = "cabin.default-seat";
+constexpr const char *kDuckRampSetting = "cabin.duck-ramp-ms";
+constexpr const char *kRestoreRampSetting = "cabin.restore-ramp-ms";
+/* Steps of a gain ramp, in samples: small enough to be smooth, few enough to be cheap. */
+constexpr int kRampStepSamples = 32;
 constexpr const char *kStateKey = "cabin.state";
 constexpr const char *kRequestKey = "cabin.request";
 constexpr const char *kReplyKey = "cabin.reply";
@@ -75,10 +79,12 @@ ObjectKind kindOf(WpGlobalProxy *global)
 
 } // namespace
 
-CabinModule::CabinModule(WpCore *core, WpPlugin *plugin, CabinConfig config)
-    : core_(core), plugin_(plugin), model_(std::move(config))
+CabinModule::CabinModule(WpCore *core, WpPlugin *plugin, CabinConfig config, RolePolicyConfig roles)
+    : core_(core), plugin_(plugin), model_(std::move(config)), roles_(std::move(roles))
 {
 	for (const std::string &error : model_.config().errors)
+		wp_warning_object(plugin_, "invalid config: %s", error.c_str());
+	for (const std::string &error : roles_.config().errors)
 		wp_warning_object(plugin_, "invalid config: %s", error.c_str());
 }
 
@@ -98,8 +104,9 @@ void CabinModule::enable(WpTransition *transition)
 	settings_ = wp_settings_find(core_, nullptr);
 	if (settings_) {
 		readDefaultSeat();
-		settingsSubscription_ = wp_settings_subscribe(settings_, kDefaultSeatSetting,
-							      onSettingChanged, this);
+		readArbiterTiming();
+		settingsSubscription_ =
+			wp_settings_subscribe(settings_, "cabin.*", onSettingChanged, this);
 	} else {
 		wp_warning_object(plugin_, "no settings instance; %s is not available",
 				  kDefaultSeatSetting);
@@ -138,8 +145,10 @@ void CabinModule::enable(WpTransition *transition)
 
 	nodes_ = wp_object_manager_new();
 	wp_object_manager_add_interest(nodes_, WP_TYPE_NODE, nullptr);
+	/* Props too: a stream's `volume` echo says a duck is in effect. */
 	wp_object_manager_request_object_features(nodes_, WP_TYPE_NODE,
-						  WP_PIPEWIRE_OBJECT_FEATURES_MINIMAL);
+						  WP_PIPEWIRE_OBJECT_FEATURES_MINIMAL |
+							  WP_PIPEWIRE_OBJECT_FEATURE_PARAM_PROPS);
 	g_signal_connect(nodes_, "object-added", G_CALLBACK(onNodeAdded), this);
 	g_signal_connect(nodes_, "object-removed", G_CALLBACK(onNodeRemoved), this);
 	g_signal_connect(nodes_, "installed", G_CALLBACK(onManagerInstalled), this);
@@ -154,8 +163,17 @@ void CabinModule::disable()
 	g_clear_object(&settings_);
 	if (clients_)
 		g_signal_handlers_disconnect_by_data(clients_, this);
-	if (nodes_)
+	if (nodes_) {
 		g_signal_handlers_disconnect_by_data(nodes_, this);
+		g_autoptr(WpIterator) it = wp_object_manager_new_iterator(nodes_);
+		g_auto(GValue) item = G_VALUE_INIT;
+		for (; wp_iterator_next(it, &item); g_value_unset(&item))
+			g_signal_handlers_disconnect_by_data(g_value_get_object(&item), this);
+	}
+	if (arbiterTimer_) {
+		g_source_destroy(arbiterTimer_);
+		g_clear_pointer(&arbiterTimer_, g_source_unref);
+	}
 	if (globals_)
 		g_signal_handlers_disconnect_by_data(globals_, this);
 	g_clear_object(&clients_);
@@ -361,7 +379,7 @@ void CabinModule::onSeatMetadataChanged(WpMetadata *metadata, guint32 subject, c
 void CabinModule::publishSeatStates()
 {
 	for (auto &[seat, entry] : seatMetadata_) {
-		std::string state = model_.stateJson(seat, &shares_);
+		std::string state = model_.stateJson(seat, stateExtras());
 		if (state == entry.published)
 			continue;
 		entry.published = state;
@@ -379,6 +397,8 @@ void CabinModule::onNodeAdded(WpObjectManager *, WpNode *node, gpointer self)
 	if (state && state->role != NodeRole::Other)
 		wp_info_object(module->plugin_, "node %u '%s' -> seat '%s' zone '%s'", state->id,
 			       state->name.c_str(), state->seat.c_str(), state->zone.c_str());
+	if (state)
+		module->addToArbiter(*state, node);
 	/*
 	 * A share loopback's end is granted now rather than on idle:
 	 * WirePlumber may link it before that, and PipeWire refuses a link
@@ -393,6 +413,8 @@ void CabinModule::onNodeAdded(WpObjectManager *, WpNode *node, gpointer self)
 void CabinModule::onNodeRemoved(WpObjectManager *, WpNode *node, gpointer self)
 {
 	auto *module = static_cast<CabinModule *>(self);
+	g_signal_handlers_disconnect_by_data(node, self);
+	module->arbiter_.removeStream(boundId(node));
 	module->model_.removeNode(boundId(node));
 	if (module->shares_.removeStream(boundId(node)))
 		wp_info_object(module->plugin_, "stream %u went away: its shares end",
@@ -404,6 +426,7 @@ void CabinModule::onSettingChanged(WpSettings *, const gchar *, WpSpaJson *, gpo
 {
 	auto *module = static_cast<CabinModule *>(self);
 	module->readDefaultSeat();
+	module->readArbiterTiming();
 	module->access_.allChanged();
 	module->commit();
 }
@@ -446,6 +469,7 @@ void CabinModule::publish()
 {
 	handleShareRequests();
 	syncShareLoopbacks();
+	arbitrate();
 
 	/* Grants go out before the metadata that names the objects they cover. */
 	for (const auto &[id, node] : model_.nodes()) {
@@ -487,7 +511,7 @@ void CabinModule::publishCabinState()
 		it = published_.erase(it);
 	}
 
-	std::string state = model_.stateJson({}, &shares_);
+	std::string state = model_.stateJson({}, stateExtras());
 	if (state == publishedState_)
 		return;
 
@@ -647,6 +671,183 @@ std::unique_ptr<CabinModule::ShareLoopback> CabinModule::loadShareLoopback(const
 	wp_info_object(plugin_, "share %u: loopback %s -> zone %s", share.id, name.c_str(),
 		       share.zone.c_str());
 	return loopback;
+}
+
+void CabinModule::readArbiterTiming()
+{
+	ArbiterTiming timing = arbiter_.timing();
+	for (auto [name, field] : {std::pair{kDuckRampSetting, &ArbiterTiming::duckRampMs},
+				   std::pair{kRestoreRampSetting, &ArbiterTiming::restoreRampMs}}) {
+		g_autoptr(WpSpaJson) value = wp_settings_get(settings_, name);
+		gint ms = 0;
+		if (!value)
+			continue;
+		if (!wp_spa_json_parse_int(value, &ms) || ms < 0 || ms > 10000) {
+			g_autofree gchar *text = wp_spa_json_to_string(value);
+			wp_warning_object(
+				plugin_,
+				"invalid setting %s = %s: expected milliseconds from 0 to "
+				"10000; keeping %d",
+				name, text, timing.*field);
+			continue;
+		}
+		timing.*field = ms;
+	}
+	arbiter_.setTiming(timing);
+}
+
+void CabinModule::addToArbiter(const NodeState &node, WpNode *proxy)
+{
+	/* Playback streams that land in a zone: seat streams and share loopbacks' receiving side.
+	 */
+	if (node.role != NodeRole::Stream || node.direction != Direction::Playback ||
+	    node.targetStream || node.zone.empty())
+		return;
+	auto mediaRole = node.props.find("media.role");
+	const RoleClass &role =
+		roles_.classify(mediaRole == node.props.end() ? "" : mediaRole->second);
+	arbiter_.addStream(node.id, role.name, {node.zone});
+	gint64 now = g_get_monotonic_time();
+	arbiter_.setRunning(node.id, wp_node_get_state(proxy, nullptr) == WP_NODE_STATE_RUNNING,
+			    now);
+	g_signal_connect(proxy, "state-changed", G_CALLBACK(onNodeStateChanged), this);
+	g_signal_connect(proxy, "params-changed", G_CALLBACK(onNodeParamsChanged), this);
+	wp_debug_object(plugin_, "stream %u: role %s in zone %s", node.id, role.name.c_str(),
+			node.zone.c_str());
+}
+
+void CabinModule::onNodeStateChanged(WpNode *node, WpNodeState, WpNodeState state, gpointer self)
+{
+	auto *module = static_cast<CabinModule *>(self);
+	module->arbiter_.setRunning(boundId(node), state == WP_NODE_STATE_RUNNING,
+				    g_get_monotonic_time());
+	module->commit();
+}
+
+void CabinModule::onNodeParamsChanged(WpPipewireObject *node, const gchar *id, gpointer self)
+{
+	auto *module = static_cast<CabinModule *>(self);
+	if (g_strcmp0(id, "Props") != 0)
+		return;
+	g_autoptr(WpIterator) it = wp_pipewire_object_enum_params_sync(node, "Props", nullptr);
+	g_auto(GValue) item = G_VALUE_INIT;
+	for (; it && wp_iterator_next(it, &item); g_value_unset(&item)) {
+		auto *pod = static_cast<WpSpaPod *>(g_value_get_boxed(&item));
+		float volume = 1.0f;
+		if (wp_spa_pod_get_object(pod, nullptr, "volume", "?f", &volume, nullptr))
+			module->arbiter_.confirmGain(boundId(node), volume, g_get_monotonic_time());
+	}
+	module->commit();
+}
+
+gboolean CabinModule::onArbiterDeadline(gpointer self)
+{
+	auto *module = static_cast<CabinModule *>(self);
+	g_clear_pointer(&module->arbiterTimer_, g_source_unref);
+	module->arbitrate();
+	module->commit();
+	return G_SOURCE_REMOVE;
+}
+
+void CabinModule::sendGain(const GainCommand &command)
+{
+	g_autoptr(WpNode) node = static_cast<WpNode *>(
+		wp_object_manager_lookup(nodes_, WP_TYPE_NODE, WP_CONSTRAINT_TYPE_G_PROPERTY,
+					 "bound-id", "=u", command.node, nullptr));
+	if (!node)
+		return;
+	/*
+	 * `volume` is the stream's own factor, under the user's channel
+	 * volumes, which stay as the user set them. The converter ramps it.
+	 */
+	g_autoptr(WpSpaPodBuilder) builder =
+		wp_spa_pod_builder_new_object("Spa:Pod:Object:Param:Props", "Props");
+	wp_spa_pod_builder_add_property(builder, "volume");
+	wp_spa_pod_builder_add_float(builder, command.gain);
+	if (command.rampMs > 0) {
+		wp_spa_pod_builder_add_property(builder, "volumeRampTime");
+		wp_spa_pod_builder_add_int(builder, command.rampMs);
+		wp_spa_pod_builder_add_property(builder, "volumeRampStepSamples");
+		wp_spa_pod_builder_add_int(builder, kRampStepSamples);
+	}
+	wp_pipewire_object_set_param(WP_PIPEWIRE_OBJECT(node), "Props", 0,
+				     wp_spa_pod_builder_end(builder));
+	wp_info_object(plugin_, "stream %u: gain %.3f over %d ms (%s by %s)", command.node,
+		       command.gain, command.rampMs,
+		       toString(arbiter_.verdict(command.node).action),
+		       arbiter_.verdict(command.node).by.c_str());
+}
+
+void CabinModule::arbitrate()
+{
+	for (const GainCommand &command : arbiter_.update(g_get_monotonic_time()))
+		sendGain(command);
+	/* Held streams released and corks set or lifted take effect through linking. */
+	if (arbiter_.generation() != arbiterGeneration_) {
+		arbiterGeneration_ = arbiter_.generation();
+		scheduleRescan();
+	}
+	if (arbiterTimer_) {
+		g_source_destroy(arbiterTimer_);
+		g_clear_pointer(&arbiterTimer_, g_source_unref);
+	}
+	if (std::optional<std::int64_t> deadline = arbiter_.nextDeadline()) {
+		std::int64_t wait = std::max<std::int64_t>(0, *deadline - g_get_monotonic_time());
+		arbiterTimer_ = g_timeout_source_new(static_cast<guint>((wait + 999) / 1000));
+		g_source_set_callback(arbiterTimer_, onArbiterDeadline, this, nullptr);
+		g_autoptr(GMainContext) context = wp_core_get_g_main_context(core_);
+		g_source_attach(arbiterTimer_, context);
+	}
+}
+
+bool CabinModule::mayPlay(std::uint32_t streamId)
+{
+	if (!arbiter_.contains(streamId))
+		return true;
+	arbitrate();
+	return arbiter_.mayPlay(streamId);
+}
+
+StateExtras CabinModule::stateExtras() const
+{
+	StateExtras extras;
+	extras.shares = &shares_;
+	extras.node = [this](JsonWriter &json, const NodeState &node) {
+		if (!arbiter_.contains(node.id))
+			return;
+		RoleVerdict verdict = arbiter_.verdict(node.id);
+		json.key("role-class").value(arbiter_.role(node.id));
+		json.key("action").value(toString(verdict.action));
+		json.key("gain").raw(std::to_string(verdict.gain));
+		if (!verdict.by.empty())
+			json.key("by").value(verdict.by);
+		if (!arbiter_.released(node.id))
+			json.key("held").value(true);
+	};
+	extras.zone = [this](JsonWriter &json, const ZoneConfig &zone) {
+		json.key("active-roles").beginArray();
+		auto roles = arbiter_.activeRoles().find(zone.name);
+		if (roles != arbiter_.activeRoles().end())
+			for (const std::string &role : roles->second)
+				json.value(role);
+		json.endArray();
+	};
+	extras.sections = [this](JsonWriter &json, std::string_view) {
+		json.key("roles").beginArray();
+		for (const RoleClass &role : roles_.config().roles) {
+			json.beginObject();
+			json.key("name").value(role.name);
+			json.key("priority").value(role.priority);
+			json.key("announcement").value(role.announcement);
+			json.key("media-roles").beginArray();
+			for (const std::string &mediaRole : role.mediaRoles)
+				json.value(mediaRole);
+			json.endArray();
+			json.endObject();
+		}
+		json.endArray();
+	};
+	return extras;
 }
 
 void CabinModule::scheduleRescan()

@@ -20,15 +20,17 @@
 #include <wp/wp.h>
 
 #include "access-policy.hpp"
+#include "role-policy.hpp"
 #include "seat-zone-model.hpp"
 #include "share-book.hpp"
+#include "zone-arbiter.hpp"
 
 namespace cabin {
 
 class CabinModule
 {
 public:
-	CabinModule(WpCore *core, WpPlugin *plugin, CabinConfig config);
+	CabinModule(WpCore *core, WpPlugin *plugin, CabinConfig config, RolePolicyConfig roles);
 	~CabinModule();
 	CabinModule(const CabinModule &) = delete;
 	CabinModule &operator=(const CabinModule &) = delete;
@@ -43,7 +45,14 @@ public:
 	void commit();
 
 	/* The whole state, with the shares, as published in `cabin.state`. */
-	std::string stateJson() const { return model_.stateJson({}, &shares_); }
+	std::string stateJson() const { return model_.stateJson({}, stateExtras()); }
+
+	/*
+	 * Whether the role policy lets a stream be linked now: a stream that
+	 * turns others down waits until they are down, a corked one until its
+	 * cork ends. Decides at once for a stream it has not seen yet.
+	 */
+	bool mayPlay(std::uint32_t streamId);
 
 	/* Notes that the policy asked about a node the model does not know yet. */
 	void noteUnknownNode(guint32 id) { askedWhileUnknown_.insert(id); }
@@ -61,7 +70,17 @@ private:
 					  const gchar *type, const gchar *value, gpointer self);
 	static void onSettingChanged(WpSettings *settings, const gchar *name, WpSpaJson *value,
 				     gpointer self);
+	static void onNodeStateChanged(WpNode *node, WpNodeState old, WpNodeState state,
+				       gpointer self);
+	static void onNodeParamsChanged(WpPipewireObject *node, const gchar *id, gpointer self);
+	static gboolean onArbiterDeadline(gpointer self);
 
+	void addToArbiter(const NodeState &node, WpNode *proxy);
+	/* Runs the arbiter: sends gains, re-links what it released or corked, arms its timer. */
+	void arbitrate();
+	void sendGain(const GainCommand &command);
+	void readArbiterTiming();
+	StateExtras stateExtras() const;
 	void admitSessionManager(WpClient *client);
 	void handleShareRequests();
 	void syncShareLoopbacks();
@@ -85,6 +104,11 @@ private:
 	SeatZoneModel model_;
 	AccessPolicy access_{model_};
 	ShareBook shares_{model_};
+	RolePolicy roles_;
+	ZoneArbiter arbiter_{roles_};
+	/* The arbiter's generation last acted on (links follow its holds and corks). */
+	std::uint64_t arbiterGeneration_ = 0;
+	GSource *arbiterTimer_ = nullptr;
 	/* A share request or its reply, in the seat metadata it came in, on its subject. */
 	struct ShareMessage {
 		std::string seat;

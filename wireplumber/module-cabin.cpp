@@ -22,7 +22,9 @@ G_END_DECLS
 
 struct _CabinPlugin {
 	WpPlugin parent;
-	cabin::CabinConfig *config; /* handed to the module on first enable */
+	/* Handed to the module on first enable. */
+	cabin::CabinConfig *config;
+	cabin::RolePolicyConfig *roles;
 	cabin::CabinModule *module;
 };
 
@@ -46,10 +48,12 @@ void cabin_plugin_enable(WpPlugin *plugin, WpTransition *transition)
 	auto *self = CABIN_PLUGIN(plugin);
 	g_autoptr(WpCore) core = wp_object_get_core(WP_OBJECT(plugin));
 	if (!self->module) {
-		self->module = new (std::nothrow)
-			cabin::CabinModule(core, plugin, std::move(*self->config));
+		self->module = new (std::nothrow) cabin::CabinModule(
+			core, plugin, std::move(*self->config), std::move(*self->roles));
 		delete self->config;
 		self->config = nullptr;
+		delete self->roles;
+		self->roles = nullptr;
 	}
 	if (!self->module) {
 		wp_transition_return_error(transition,
@@ -72,6 +76,7 @@ void cabin_plugin_finalize(GObject *object)
 	auto *self = CABIN_PLUGIN(object);
 	delete self->module;
 	delete self->config;
+	delete self->roles;
 	G_OBJECT_CLASS(cabin_plugin_parent_class)->finalize(object);
 }
 
@@ -81,6 +86,15 @@ guint selectTarget(CabinPlugin *self, guint streamId)
 	if (!self->module)
 		return 0;
 	return self->module->model().selectTarget(streamId).value_or(0);
+}
+
+/*
+ * may-play(stream id) -> whether the role policy lets the stream be linked
+ * now; false while it waits for the streams it ducks, or while corked.
+ */
+gboolean mayPlay(CabinPlugin *self, guint streamId)
+{
+	return !self->module || self->module->mayPlay(streamId);
 }
 
 /* may-target(stream id, target id) -> whether the stream's seat may be linked there. */
@@ -141,6 +155,8 @@ static void cabin_plugin_class_init(CabinPluginClass *klass)
 	GType type = G_TYPE_FROM_CLASS(klass);
 	g_signal_new_class_handler("select-target", type, flags, G_CALLBACK(selectTarget), nullptr,
 				   nullptr, nullptr, G_TYPE_UINT, 1, G_TYPE_UINT);
+	g_signal_new_class_handler("may-play", type, flags, G_CALLBACK(mayPlay), nullptr, nullptr,
+				   nullptr, G_TYPE_BOOLEAN, 1, G_TYPE_UINT);
 	g_signal_new_class_handler("may-target", type, flags, G_CALLBACK(mayTarget), nullptr,
 				   nullptr, nullptr, G_TYPE_BOOLEAN, 2, G_TYPE_UINT, G_TYPE_UINT);
 	g_signal_new_class_handler("get-seat", type, flags, G_CALLBACK(getSeat), nullptr, nullptr,
@@ -178,7 +194,10 @@ GObject *createPlugin(WpCore *core)
 		wp_warning("cabin.seats defines no seat: every stream stays unlinked");
 	auto *plugin = static_cast<CabinPlugin *>(
 		g_object_new(CABIN_TYPE_PLUGIN, "name", "cabin", "core", core, nullptr));
+	auto roles = std::make_unique<cabin::RolePolicyConfig>(cabin::parseRolePolicy(
+		sectionText(conf, "cabin.roles"), sectionText(conf, "cabin.role-rules")));
 	plugin->config = config.release();
+	plugin->roles = roles.release();
 	return G_OBJECT(plugin);
 }
 

@@ -315,6 +315,13 @@ bool SeatZoneModel::seatMaySee(std::string_view seat, const NodeState &node) con
 
 std::string SeatZoneModel::stateJson(std::string_view onlySeat, const ShareBook *shares) const
 {
+	StateExtras extras;
+	extras.shares = shares;
+	return stateJson(onlySeat, extras);
+}
+
+std::string SeatZoneModel::stateJson(std::string_view onlySeat, const StateExtras &extras) const
+{
 	const bool all = onlySeat.empty();
 	JsonWriter json;
 	json.beginObject();
@@ -361,6 +368,8 @@ std::string SeatZoneModel::stateJson(std::string_view onlySeat, const ShareBook 
 			json.endObject();
 		}
 		json.endArray();
+		if (extras.zone)
+			extras.zone(json, zone);
 		json.endObject();
 	}
 	json.endArray();
@@ -395,14 +404,18 @@ std::string SeatZoneModel::stateJson(std::string_view onlySeat, const ShareBook 
 			json.key("rank").value(static_cast<std::int64_t>(node.rank));
 		else if (node.clientId)
 			json.key("client").value(*node.clientId);
+		if (extras.node)
+			extras.node(json, node);
 		json.endObject();
 	}
 	json.endArray();
 
 	json.key("shares").beginArray();
-	if (shares)
-		shares->writeJson(json, onlySeat);
+	if (extras.shares)
+		extras.shares->writeJson(json, onlySeat);
 	json.endArray();
+	if (extras.sections)
+		extras.sections(json, onlySeat);
 
 	json.key("errors").beginArray();
 	for (const std::string &error : config_.errors)

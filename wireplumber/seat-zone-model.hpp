@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -19,6 +20,7 @@
 namespace cabin {
 
 class ShareBook;
+class JsonWriter;
 
 /* Client property set by the server from the per-seat socket; clients cannot write it. */
 inline constexpr const char *kSeatSocketProperty = "pipewire.sec.cabin.seat";
@@ -78,6 +80,17 @@ struct NodeState {
 	std::optional<std::uint32_t> targetStream;
 };
 
+/* What other parts add to the state JSON; every member may be empty. */
+struct StateExtras {
+	const ShareBook *shares = nullptr;
+	/* Members added to a node's object. */
+	std::function<void(JsonWriter &, const NodeState &)> node;
+	/* Members added to a zone's object. */
+	std::function<void(JsonWriter &, const ZoneConfig &)> zone;
+	/* Top-level members, after the shares, for the view of \a onlySeat ("" for all). */
+	std::function<void(JsonWriter &, std::string_view onlySeat)> sections;
+};
+
 class SeatZoneModel
 {
 public:
@@ -132,6 +145,7 @@ public:
 	 */
 	std::string stateJson(std::string_view onlySeat = {},
 			      const ShareBook *shares = nullptr) const;
+	std::string stateJson(std::string_view onlySeat, const StateExtras &extras) const;
 	const std::map<std::uint32_t, ClientState> &clients() const { return clients_; }
 
 private:

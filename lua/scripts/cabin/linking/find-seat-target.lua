@@ -8,7 +8,8 @@
 -- linking/find-defined-target is kept only when the seat may play to it.
 -- A seat stream never falls through to the stock global-default choice: with
 -- no device present it waits, unlinked, until one appears. Share loopbacks
--- (docs/sharing.md) are routed the same way.
+-- (docs/sharing.md) are routed the same way. The per-zone role policy
+-- (docs/announcements.md) decides when a stream may be linked at all.
 
 local lutils = require ("linking-utils")
 local log = Log.open_topic ("s-cabin-linking")
@@ -53,6 +54,22 @@ SimpleEventHook {
     -- stream, its playback side on the receiving zone's best device.
     -- a client without any seat gets "" and, below, no target at all
     local seat = cabin:call ("get-seat", stream_id)
+
+    -- The zone's role policy may hold the stream back: a new announcement
+    -- waits until what plays in its zones is ducked, a corked stream until
+    -- its cork ends. module-cabin asks for a rescan when that changes.
+    if not cabin:call ("may-play", stream_id) then
+      local link = si_flags.peer_id and lutils.lookupLink (si.id, si_flags.peer_id)
+      if link then
+        link:remove ()
+      end
+      log:info (si, string.format ("seat %s: stream %d held by the role policy",
+          seat, stream_id))
+      si_flags.peer_id = nil
+      event:set_data ("target", nil)
+      event:stop_processing ()
+      return
+    end
 
     if target then
       local target_id = tonumber (target.properties ["node.id"])

@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: MIT */
+#include "zone-arbiter.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace cabin {
+
+namespace {
+
+constexpr float kGainTolerance = 1e-3f;
+
+bool sharesZone(const std::vector<std::string> &a, const std::vector<std::string> &b)
+{
+	return std::any_of(a.begin(), a.end(), [&](const std::string &zone) {
+		return std::find(b.begin(), b.end(), zone) != b.end();
+	});
+}
+
+std::int64_t ms(int value)
+{
+	return static_cast<std::int64_t>(value) * 1000;
+}
+
+void earliest(std::optional<std::int64_t> &deadline, std::int64_t when)
+{
+	if (!deadline || when < *deadline)
+		deadline = when;
+}
+
+} // namespace
+
+void ZoneArbiter::addStream(std::uint32_t id, std::string role, std::vector<std::string> zones,
+			    std::optional<std::uint32_t> follows, bool audible)
+{
+	Stream &stream = streams_[id];
+	stream = Stream{};
+	stream.role = std::move(role);
+	stream.zones = std::move(zones);
+	stream.follows = follows;
+	stream.audible = audible;
+	/* Followers play as their leader plays; only the leader waits. */
+	stream.held = !follows;
+	generation_++;
+}
+
+void ZoneArbiter::removeStream(std::uint32_t id)
+{
+	if (streams_.erase(id))
+		generation_++;
+}
+
+void ZoneArbiter::setRunning(std::uint32_t id, bool running, std::int64_t)
+{
+	auto it = streams_.find(id);
+	if (it == streams_.end())
+		return;
+	it->second.running = running;
+	if (running)
+		it->second.everRan = true;
+}
+
+void ZoneArbiter::confirmGain(std::uint32_t id, float gain, std::int64_t now)
+{
+	auto it = streams_.find(id);
+	if (it == streams_.end())
+		return;
+	Stream &stream = it->second;
+	if (!stream.awaitingConfirm || std::fabs(gain - stream.sentGain) > kGainTolerance)
+		return;
+	stream.awaitingConfirm = false;
+	/* The ramp runs over the samples the stream makes from now on. */
+	stream.settlesAt = now + ms(stream.rampMs);
+}
+
+void ZoneArbiter::setBlocked(std::uint32_t id, bool blocked)
+{
+	auto it = streams_.find(id);
+	if (it != streams_.end() && it->second.blocked != blocked) {
+		it->second.blocked = blocked;
+		generation_++;
+	}
+}
+
+const ZoneArbiter::Stream *ZoneArbiter::find(std::uint32_t id) const
+{
+	auto it = streams_.find(id);
+	return it == streams_.end() ? nullptr : &it->second;
+}
+
+bool ZoneArbiter::activeAt(const Stream &stream, std::int64_t now) const
+{
+	if (stream.follows) {
+		const Stream *leader = find(*stream.follows);
+		return leader && activeAt(*leader, now);
+	}
+	if (stream.held || stream.running)
+		return true;
+	/* Linked a moment ago and not running yet: it is about to play. */
+	return !stream.everRan && now < stream.releasedAt + ms(timing_.startGraceMs);
+}
+
+std::vector<RolePlayer> ZoneArbiter::players(std::int64_t now) const
+{
+	std::vector<RolePlayer> result;
+	for (const auto &[id, stream] : streams_) {
+		const Stream *leader = stream.follows ? find(*stream.follows) : &stream;
+		bool active = leader && activeAt(stream, now);
+		for (const std::string &zone : stream.zones)
+			result.push_back({id, zone, leader ? leader->role : stream.role, active});
+	}
+	return result;
+}
+
+bool ZoneArbiter::settled(const Stream &other, std::int64_t now,
+			  std::optional<std::int64_t> *until) const
+{
+	/* What is not running is not heard: its gain is in place before it plays. */
+	if (!other.running)
+		return true;
+	std::int64_t when = 0;
+	if (other.verdict.action == RoleAction::Cork)
+		when = other.corkedAt + ms(timing_.confirmTimeoutMs);
+	else if (other.awaitingConfirm)
+		when = other.sentAt + ms(timing_.confirmTimeoutMs);
+	else
+		when = other.settlesAt;
+	if (now >= when)
+		return true;
+	*until = when;
+	return false;
+}
+
+std::vector<GainCommand> ZoneArbiter::update(std::int64_t now)
+{
+	std::vector<GainCommand> commands;
+	deadline_.reset();
+	std::vector<RolePlayer> current = players(now);
+	std::map<std::uint32_t, RoleVerdict> verdicts = policy_.arbitrate(current);
+	std::map<std::string, std::vector<std::string>> winners = policy_.winners(current);
+	if (winners != winners_) {
+		winners_ = std::move(winners);
+		generation_++;
+	}
+
+	for (auto &[id, stream] : streams_) {
+		RoleVerdict verdict = stream.audible ? verdicts[id] : RoleVerdict{};
+		if (verdict != stream.verdict) {
+			if (verdict.action == RoleAction::Cork &&
+			    stream.verdict.action != RoleAction::Cork)
+				stream.corkedAt = now;
+			stream.verdict = verdict;
+			generation_++;
+		}
+		if (!stream.audible)
+			continue;
+		/* A corked stream is unlinked; it comes back at full gain. */
+		float gain = verdict.action == RoleAction::Duck ? verdict.gain : 1.0f;
+		if (std::fabs(gain - stream.sentGain) <= kGainTolerance)
+			continue;
+		int ramp = 0;
+		if (stream.running)
+			ramp = gain < stream.sentGain ? timing_.duckRampMs : timing_.restoreRampMs;
+		commands.push_back({id, gain, ramp});
+		stream.sentGain = gain;
+		stream.sentAt = now;
+		stream.rampMs = ramp;
+		stream.awaitingConfirm = stream.running;
+		stream.settlesAt = now;
+	}
+
+	for (auto &[id, stream] : streams_) {
+		if (!stream.held || stream.blocked)
+			continue;
+		bool ready = true;
+		for (const auto &[otherId, other] : streams_) {
+			if (otherId == id || !other.audible || other.follows == id ||
+			    !sharesZone(stream.zones, other.zones))
+				continue;
+			std::optional<std::int64_t> until;
+			if (!settled(other, now, &until)) {
+				ready = false;
+				earliest(deadline_, *until);
+			}
+		}
+		if (!ready)
+			continue;
+		stream.held = false;
+		stream.releasedAt = now;
+		generation_++;
+	}
+
+	/* A started stream that never ran stops counting as active after the grace. */
+	for (const auto &[id, stream] : streams_)
+		if (!stream.held && !stream.follows && !stream.everRan &&
+		    now < stream.releasedAt + ms(timing_.startGraceMs))
+			earliest(deadline_, stream.releasedAt + ms(timing_.startGraceMs));
+	return commands;
+}
+
+bool ZoneArbiter::mayPlay(std::uint32_t id) const
+{
+	const Stream *stream = find(id);
+	return !stream || (!stream->held && stream->verdict.action != RoleAction::Cork);
+}
+
+bool ZoneArbiter::released(std::uint32_t id) const
+{
+	const Stream *stream = find(id);
+	return !stream || !stream->held;
+}
+
+bool ZoneArbiter::corked(std::uint32_t id) const
+{
+	const Stream *stream = find(id);
+	return stream && stream->verdict.action == RoleAction::Cork;
+}
+
+bool ZoneArbiter::active(std::uint32_t id, std::int64_t now) const
+{
+	const Stream *stream = find(id);
+	return stream && activeAt(*stream, now);
+}
+
+RoleVerdict ZoneArbiter::verdict(std::uint32_t id) const
+{
+	const Stream *stream = find(id);
+	return stream ? stream->verdict : RoleVerdict{};
+}
+
+std::string ZoneArbiter::role(std::uint32_t id) const
+{
+	const Stream *stream = find(id);
+	if (!stream)
+		return {};
+	const Stream *leader = stream->follows ? find(*stream->follows) : stream;
+	return leader ? leader->role : stream->role;
+}
+
+} // namespace cabin
