@@ -3,6 +3,8 @@
 
 #include <charconv>
 
+#include "announcement-book.hpp"
+
 namespace cabin {
 
 namespace {
@@ -121,8 +123,14 @@ std::uint32_t AccessPolicy::nodePermissions(const ClientState &client, std::uint
 	switch (client.role) {
 	case ClientRole::Administrator:
 		return kOwn;
-	case ClientRole::Announcer:
-		return kNone;
+	case ClientRole::Announcer: {
+		/* The fan-out sink of its own announcement: it links its stream there. */
+		auto owner = node->props.find(kNodeAnnouncementClientProperty);
+		return owner != node->props.end() && owner->second == std::to_string(client.id) &&
+				       model_.ownedBySessionManager(*node)
+			       ? kSee
+			       : kNone;
+	}
 	case ClientRole::Seat:
 		break;
 	}

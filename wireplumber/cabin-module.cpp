@@ -194,6 +194,8 @@ void CabinModule::disable()
 	g_clear_object(&metadata_);
 	shareLoopbacks_.clear();
 	shares_.clear();
+	fanOuts_.clear();
+	announcements_.clear();
 	loopbacksGeneration_.reset();
 	repliedTo_.clear();
 	shareRequests_.clear();
@@ -397,7 +399,7 @@ void CabinModule::onNodeAdded(WpObjectManager *, WpNode *node, gpointer self)
 	if (state && state->role != NodeRole::Other)
 		wp_info_object(module->plugin_, "node %u '%s' -> seat '%s' zone '%s'", state->id,
 			       state->name.c_str(), state->seat.c_str(), state->zone.c_str());
-	if (state)
+	if (state && !module->addAnnouncementNode(*state, node))
 		module->addToArbiter(*state, node);
 	/*
 	 * A share loopback's end is granted now rather than on idle:
@@ -414,6 +416,7 @@ void CabinModule::onNodeRemoved(WpObjectManager *, WpNode *node, gpointer self)
 {
 	auto *module = static_cast<CabinModule *>(self);
 	g_signal_handlers_disconnect_by_data(node, self);
+	module->removeAnnouncementNode(boundId(node));
 	module->arbiter_.removeStream(boundId(node));
 	module->model_.removeNode(boundId(node));
 	if (module->shares_.removeStream(boundId(node)))
@@ -710,18 +713,273 @@ void CabinModule::addToArbiter(const NodeState &node, WpNode *proxy)
 	gint64 now = g_get_monotonic_time();
 	arbiter_.setRunning(node.id, wp_node_get_state(proxy, nullptr) == WP_NODE_STATE_RUNNING,
 			    now);
-	g_signal_connect(proxy, "state-changed", G_CALLBACK(onNodeStateChanged), this);
-	g_signal_connect(proxy, "params-changed", G_CALLBACK(onNodeParamsChanged), this);
+	followNode(proxy);
 	wp_debug_object(plugin_, "stream %u: role %s in zone %s", node.id, role.name.c_str(),
 			node.zone.c_str());
+}
+
+void CabinModule::followNode(WpNode *proxy)
+{
+	g_signal_connect(proxy, "state-changed", G_CALLBACK(onNodeStateChanged), this);
+	g_signal_connect(proxy, "params-changed", G_CALLBACK(onNodeParamsChanged), this);
 }
 
 void CabinModule::onNodeStateChanged(WpNode *node, WpNodeState, WpNodeState state, gpointer self)
 {
 	auto *module = static_cast<CabinModule *>(self);
-	module->arbiter_.setRunning(boundId(node), state == WP_NODE_STATE_RUNNING,
-				    g_get_monotonic_time());
+	module->noteRunning(boundId(node), state == WP_NODE_STATE_RUNNING);
 	module->commit();
+}
+
+namespace {
+
+/* The announcement a session-manager node belongs to, from its trusted property. */
+std::optional<std::uint32_t> announcementOf(const SeatZoneModel &model, const NodeState *node)
+{
+	if (!node || !model.ownedBySessionManager(*node))
+		return std::nullopt;
+	auto it = node->props.find(kNodeAnnouncementProperty);
+	if (it == node->props.end())
+		return std::nullopt;
+	return static_cast<std::uint32_t>(std::strtoul(it->second.c_str(), nullptr, 10));
+}
+
+} // namespace
+
+void CabinModule::noteRunning(std::uint32_t id, bool running)
+{
+	arbiter_.setRunning(id, running, g_get_monotonic_time());
+	if (announcements_.findByStream(id)) {
+		announcements_.setStreamRunning(id, running, g_get_real_time());
+		return;
+	}
+	const NodeState *node = model_.node(id);
+	std::optional<std::uint32_t> announcement = announcementOf(model_, node);
+	if (!announcement || node->role != NodeRole::Stream)
+		return;
+	announcements_.setOutputRunning(*announcement, node->zone, running, g_get_real_time());
+	if (auto fan = fanOuts_.find(*announcement); fan != fanOuts_.end()) {
+		if (running)
+			fan->second->runningOutputs.insert(id);
+		else
+			fan->second->runningOutputs.erase(id);
+		checkFanOutReady(*announcement);
+	}
+}
+
+bool CabinModule::addAnnouncementNode(const NodeState &node, WpNode *proxy)
+{
+	if (std::optional<std::uint32_t> id = announcementOf(model_, &node)) {
+		auto fan = fanOuts_.find(*id);
+		const Announcement *announcement = announcements_.find(*id);
+		if (fan == fanOuts_.end() || !announcement)
+			return true;
+		if (node.role == NodeRole::Device) {
+			/* The announcer must see the sink before its stream is linked there. */
+			fan->second->sink = node.id;
+			access_.nodeChanged(node.id);
+			sendPermissionUpdates();
+		} else if (node.role == NodeRole::Stream && !node.zone.empty()) {
+			fan->second->outputs[node.zone] = node.id;
+			arbiter_.addStream(node.id, announcement->role, {node.zone},
+					   announcement->stream);
+			followNode(proxy);
+			noteRunning(node.id,
+				    wp_node_get_state(proxy, nullptr) == WP_NODE_STATE_RUNNING);
+		}
+		checkFanOutReady(*id);
+		return true;
+	}
+	if (node.role != NodeRole::Stream || node.direction != Direction::Playback)
+		return false;
+	std::string warning;
+	const Announcement *announcement = announcements_.addStream(node, &warning);
+	if (!warning.empty())
+		wp_notice_object(plugin_, "%s", warning.c_str());
+	if (!announcement)
+		return false;
+	if (announcement->state == AnnouncementState::Refused) {
+		/* A seat's stream still plays in its own zone; the announcer's plays nowhere. */
+		const ClientState *client = model_.client(announcement->client);
+		return client && client->role == ClientRole::Announcer;
+	}
+	std::vector<std::string> zones;
+	for (const ZoneDelivery &zone : announcement->zones)
+		if (zone.state != DeliveryState::NoDevice)
+			zones.push_back(zone.zone);
+	/* It decides in its zones from now on, and waits for its outputs. */
+	arbiter_.addStream(node.id, announcement->role, zones, {}, false);
+	arbiter_.setBlocked(node.id, true);
+	followNode(proxy);
+	noteRunning(node.id, wp_node_get_state(proxy, nullptr) == WP_NODE_STATE_RUNNING);
+	wp_info_object(plugin_, "announcement %u: stream %u, %s, to %zu zones with a device",
+		       announcement->id, node.id, announcement->role.c_str(), zones.size());
+	if (!zones.empty())
+		if (std::unique_ptr<FanOut> fan = loadFanOut(*announcement))
+			fanOuts_[announcement->id] = std::move(fan);
+	return true;
+}
+
+void CabinModule::removeAnnouncementNode(std::uint32_t id)
+{
+	gint64 now = g_get_real_time();
+	if (const Announcement *announcement = announcements_.findByStream(id)) {
+		std::uint32_t announcementId = announcement->id;
+		announcements_.removeStream(id, now);
+		fanOuts_.erase(announcementId);
+		wp_info_object(plugin_, "announcement %u: over", announcementId);
+		return;
+	}
+	const NodeState *node = model_.node(id);
+	std::optional<std::uint32_t> announcement = announcementOf(model_, node);
+	if (!announcement)
+		return;
+	if (auto fan = fanOuts_.find(*announcement); fan != fanOuts_.end()) {
+		if (fan->second->sink == id)
+			fan->second->sink.reset();
+		std::erase_if(fan->second->outputs,
+			      [&](const auto &entry) { return entry.second == id; });
+		fan->second->runningOutputs.erase(id);
+	}
+	if (node->role == NodeRole::Stream)
+		announcements_.outputLost(*announcement, node->zone, now);
+}
+
+CabinModule::FanOut::~FanOut()
+{
+	if (giveUp) {
+		g_source_destroy(giveUp);
+		g_source_unref(giveUp);
+	}
+	if (!module)
+		return;
+	spa_hook_remove(&listener);
+	pw_impl_module_destroy(module);
+}
+
+void CabinModule::onFanOutDestroyed(void *data)
+{
+	auto *fan = static_cast<FanOut *>(data);
+	spa_hook_remove(&fan->listener);
+	fan->module = nullptr;
+	fan->owner->commit();
+}
+
+gboolean CabinModule::onFanOutGiveUp(gpointer data)
+{
+	auto *fan = static_cast<FanOut *>(data);
+	g_clear_pointer(&fan->giveUp, g_source_unref);
+	fan->owner->checkFanOutReady(fan->announcement, true);
+	return G_SOURCE_REMOVE;
+}
+
+std::unique_ptr<CabinModule::FanOut> CabinModule::loadFanOut(const Announcement &announcement)
+{
+	static const struct pw_impl_module_events kEvents = {
+		.version = PW_VERSION_IMPL_MODULE_EVENTS,
+		.destroy = onFanOutDestroyed,
+	};
+	const std::string id = std::to_string(announcement.id);
+	const std::string name = "cabin.announcement." + id;
+	JsonWriter args;
+	args.beginObject();
+	args.key("node.name").value(name);
+	args.key("node.description")
+		.value("Cabin announcement " + id + " (" + announcement.role + ")");
+	args.key("combine.mode").value("sink");
+	args.key("combine.props").beginObject();
+	args.key(kNodeAnnouncementProperty).value(id);
+	args.key(kNodeAnnouncementClientProperty).value(std::to_string(announcement.client));
+	args.key("audio.position").beginArray().value("FL").value("FR").endArray();
+	args.endObject();
+	args.key("stream.props").beginObject();
+	args.key(kNodeAnnouncementProperty).value(id);
+	args.key("media.role").value(announcement.role);
+	args.endObject();
+	/* One output per zone, on the device the zone uses now. */
+	args.key("stream.rules").beginArray();
+	for (const ZoneDelivery &zone : announcement.zones) {
+		if (zone.state == DeliveryState::NoDevice)
+			continue;
+		args.beginObject();
+		args.key("matches").beginArray().beginObject();
+		args.key("node.name").value(zone.device);
+		args.endObject().endArray();
+		args.key("actions").beginObject().key("create-stream").beginObject();
+		args.key(kNodeZoneProperty).value(zone.zone);
+		args.key("node.name").value(name + "." + zone.zone);
+		args.key("media.name")
+			.value((announcement.media.empty() ? announcement.role
+							   : announcement.media) +
+			       " (announcement " + id + ")");
+		args.endObject().endObject();
+		args.endObject();
+	}
+	args.endArray();
+	args.endObject();
+
+	struct pw_impl_module *module = pw_context_load_module(wp_core_get_pw_context(core_),
+							       "libpipewire-module-combine-stream",
+							       args.str().c_str(), nullptr);
+	if (!module) {
+		wp_warning_object(plugin_,
+				  "announcement %u: cannot load libpipewire-module-combine-stream "
+				  "(%s); it is not played",
+				  announcement.id, g_strerror(errno));
+		return nullptr;
+	}
+	auto fan = std::make_unique<FanOut>();
+	fan->owner = this;
+	fan->announcement = announcement.id;
+	fan->module = module;
+	pw_impl_module_add_listener(module, &fan->listener, &kEvents, fan.get());
+	/* Outputs that never come up must not keep the announcement from the others. */
+	fan->giveUp = g_timeout_source_new(1000);
+	g_source_set_callback(fan->giveUp, onFanOutGiveUp, fan.get(), nullptr);
+	g_autoptr(GMainContext) context = wp_core_get_g_main_context(core_);
+	g_source_attach(fan->giveUp, context);
+	return fan;
+}
+
+void CabinModule::checkFanOutReady(std::uint32_t id, bool givingUp)
+{
+	auto fan = fanOuts_.find(id);
+	const Announcement *announcement = announcements_.find(id);
+	if (fan == fanOuts_.end() || !announcement || !announcement->live())
+		return;
+	bool ready = fan->second->sink.has_value();
+	for (const ZoneDelivery &zone : announcement->zones) {
+		if (zone.state == DeliveryState::NoDevice)
+			continue;
+		auto output = fan->second->outputs.find(zone.zone);
+		if (output == fan->second->outputs.end() ||
+		    !fan->second->runningOutputs.contains(output->second))
+			ready = false;
+	}
+	if (!ready && !(givingUp && fan->second->sink))
+		return;
+	if (!ready)
+		wp_warning_object(plugin_,
+				  "announcement %u: not every zone's output is up after 1 s; "
+				  "starting without the missing ones",
+				  id);
+	if (fan->second->giveUp) {
+		g_source_destroy(fan->second->giveUp);
+		g_clear_pointer(&fan->second->giveUp, g_source_unref);
+	}
+	arbiter_.setBlocked(announcement->stream, false);
+	commit();
+}
+
+std::optional<std::uint32_t> CabinModule::selectTarget(std::uint32_t streamId) const
+{
+	if (const Announcement *announcement = announcements_.findByStream(streamId)) {
+		if (announcement->state == AnnouncementState::Refused)
+			return std::nullopt;
+		auto fan = fanOuts_.find(announcement->id);
+		return fan == fanOuts_.end() ? std::nullopt : fan->second->sink;
+	}
+	return model_.selectTarget(streamId);
 }
 
 void CabinModule::onNodeParamsChanged(WpPipewireObject *node, const gchar *id, gpointer self)
@@ -832,7 +1090,10 @@ StateExtras CabinModule::stateExtras() const
 				json.value(role);
 		json.endArray();
 	};
-	extras.sections = [this](JsonWriter &json, std::string_view) {
+	extras.sections = [this](JsonWriter &json, std::string_view onlySeat) {
+		json.key("announcements").beginArray();
+		announcements_.writeJson(json, onlySeat);
+		json.endArray();
 		json.key("roles").beginArray();
 		for (const RoleClass &role : roles_.config().roles) {
 			json.beginObject();

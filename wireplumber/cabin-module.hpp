@@ -20,6 +20,7 @@
 #include <wp/wp.h>
 
 #include "access-policy.hpp"
+#include "announcement-book.hpp"
 #include "role-policy.hpp"
 #include "seat-zone-model.hpp"
 #include "share-book.hpp"
@@ -53,6 +54,9 @@ public:
 	 * cork ends. Decides at once for a stream it has not seen yet.
 	 */
 	bool mayPlay(std::uint32_t streamId);
+	/* The node a stream should be linked to: its zone's best device, or an announcement's
+	 * fan-out. */
+	std::optional<std::uint32_t> selectTarget(std::uint32_t streamId) const;
 
 	/* Notes that the policy asked about a node the model does not know yet. */
 	void noteUnknownNode(guint32 id) { askedWhileUnknown_.insert(id); }
@@ -76,6 +80,16 @@ private:
 	static gboolean onArbiterDeadline(gpointer self);
 
 	void addToArbiter(const NodeState &node, WpNode *proxy);
+	void followNode(WpNode *proxy);
+	/* Sorts a new node out for announcements; returns true when it is one of theirs. */
+	bool addAnnouncementNode(const NodeState &node, WpNode *proxy);
+	void noteRunning(std::uint32_t id, bool running);
+	void removeAnnouncementNode(std::uint32_t id);
+	struct FanOut;
+	std::unique_ptr<FanOut> loadFanOut(const Announcement &announcement);
+	void checkFanOutReady(std::uint32_t announcement, bool givingUp = false);
+	static void onFanOutDestroyed(void *data);
+	static gboolean onFanOutGiveUp(gpointer data);
 	/* Runs the arbiter: sends gains, re-links what it released or corked, arms its timer. */
 	void arbitrate();
 	void sendGain(const GainCommand &command);
@@ -106,6 +120,25 @@ private:
 	ShareBook shares_{model_};
 	RolePolicy roles_;
 	ZoneArbiter arbiter_{roles_};
+	AnnouncementBook announcements_{model_, roles_};
+	/*
+	 * The fan-out of each live announcement, by announcement id: a
+	 * combine-stream module loaded in this process, a sink the announcer's
+	 * stream is linked to and one output per zone, on that zone's device.
+	 */
+	struct FanOut {
+		CabinModule *owner = nullptr;
+		std::uint32_t announcement = 0;
+		struct pw_impl_module *module = nullptr;
+		struct spa_hook listener = {};
+		std::optional<std::uint32_t> sink;
+		/* Zone -> output node. */
+		std::map<std::string, std::uint32_t> outputs;
+		std::set<std::uint32_t> runningOutputs;
+		GSource *giveUp = nullptr;
+		~FanOut();
+	};
+	std::map<std::uint32_t, std::unique_ptr<FanOut>> fanOuts_;
 	/* The arbiter's generation last acted on (links follow its holds and corks). */
 	std::uint64_t arbiterGeneration_ = 0;
 	GSource *arbiterTimer_ = nullptr;

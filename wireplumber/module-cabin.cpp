@@ -85,7 +85,7 @@ guint selectTarget(CabinPlugin *self, guint streamId)
 {
 	if (!self->module)
 		return 0;
-	return self->module->model().selectTarget(streamId).value_or(0);
+	return self->module->selectTarget(streamId).value_or(0);
 }
 
 /*

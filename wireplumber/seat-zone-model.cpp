@@ -268,12 +268,18 @@ std::optional<std::uint32_t> SeatZoneModel::selectTarget(std::uint32_t streamId)
 			return std::nullopt;
 		return source->id;
 	}
-	if (stream->zone.empty())
+	return bestDevice(stream->zone, stream->direction);
+}
+
+std::optional<std::uint32_t> SeatZoneModel::bestDevice(std::string_view zone,
+						       Direction direction) const
+{
+	if (zone.empty())
 		return std::nullopt;
 	const NodeState *best = nullptr;
 	for (const auto &[id, candidate] : nodes_) {
-		if (candidate.role != NodeRole::Device || candidate.zone != stream->zone ||
-		    candidate.direction != stream->direction)
+		if (candidate.role != NodeRole::Device || candidate.zone != zone ||
+		    candidate.direction != direction)
 			continue;
 		/* Lower rank is a better device; among equals the oldest node wins. */
 		if (!best || candidate.rank < best->rank)

@@ -128,6 +128,8 @@ public:
 	/* Whether the node belongs to the session manager (its properties are trusted). */
 	bool ownedBySessionManager(const NodeState &node) const;
 
+	/* Best present device of \a zone in \a direction, or nothing. */
+	std::optional<std::uint32_t> bestDevice(std::string_view zone, Direction direction) const;
 	/* Best present device of the stream's home zone, or nothing. */
 	std::optional<std::uint32_t> selectTarget(std::uint32_t streamId) const;
 	/* Whether the stream's seat may be linked to \a targetId. */
