@@ -17,7 +17,7 @@ cabin_as_root() {
 
 # Packages that come from Debian itself on every supported release.
 CABIN_BASE_PACKAGES=(g++ ninja-build pkg-config python3 libgtest-dev libasound2-dev
-  libsystemd-dev libglib2.0-dev clang-format jq alsa-utils pulseaudio-utils)
+  libsystemd-dev libglib2.0-dev libpng-dev clang-format jq alsa-utils pulseaudio-utils)
 # Packages that need bookworm-backports on Debian 12 (PipeWire >= 1.4,
 # WirePlumber >= 0.5.8, Meson >= 1.7).
 CABIN_NEW_PACKAGES=(pipewire pipewire-bin wireplumber libpipewire-0.3-dev libspa-0.2-dev
