@@ -1,18 +1,22 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cabinctl: inspect Cabin's seats and zones on a running PipeWire graph, and
- * share playback streams between seats (docs/sharing.md).
+ * cabinctl: inspect Cabin's seats and zones on a running PipeWire graph,
+ * share playback streams between seats (docs/sharing.md), and play
+ * announcements.
  *
  * The libpipewire part only gathers input (nodes, links, metadata
- * properties) and writes requests; what is shown, and the requests and
- * replies themselves, are built by status-report.
+ * properties), writes requests and plays the announcement's stream; what
+ * is shown, the checks, and the requests and replies themselves, are
+ * built by status-report.
  */
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <optional>
@@ -23,10 +27,13 @@
 
 #include <pipewire/extensions/metadata.h>
 #include <pipewire/pipewire.h>
+#include <spa/param/audio/format-utils.h>
+#include <spa/utils/result.h>
 #include <spa/utils/string.h>
 
 #include "json.hpp"
 #include "status-report.hpp"
+#include "wav-file.hpp"
 
 namespace {
 
@@ -41,23 +48,42 @@ constexpr const char *kReplyKey = "cabin.reply";
 constexpr const char *kJsonType = "Spa:String:JSON";
 constexpr std::string_view kSeatMetadataPrefix = "cabin.seat.";
 /* Long enough for a loaded system, short enough for scripts not to hang. */
-constexpr time_t kTimeoutSeconds = 5;
+constexpr std::uint64_t kTimeoutMs = 5000;
+
+/* Only clients of this socket may address other seats' zones. */
+constexpr const char *kAnnouncerRemote = "cabin-announcer";
+constexpr const char *kAnnounceToKey = "cabin.announce.to";
+/*
+ * The session manager holds an announcement unlinked until what plays in
+ * its zones is ducked (a few hundred ms); this is for a busy system.
+ */
+constexpr std::uint64_t kAnnounceStartMs = 10000;
+/* How much longer than the file playing may take before it counts as stalled. */
+constexpr std::uint64_t kAnnounceStallMs = 5000;
+/* For module-cabin to report the delivery once the stream is gone. */
+constexpr std::uint64_t kAnnounceReportMs = 3000;
 
 constexpr const char *kUsage =
 	"Usage: cabinctl [--remote NAME] [--seat NAME] COMMAND [ARGUMENTS] [OPTIONS]\n"
 	"\n"
 	"Commands:\n"
-	"  status [--json]       Show seats, zones, their devices, streams and shares\n"
+	"  status [--json]       Show seats, zones, streams, shares and announcements\n"
 	"  share STREAM-ID TO    Offer playback stream STREAM-ID to seat or zone TO\n"
 	"  offers [--json]       List the shares this seat is offered or has accepted\n"
 	"  accept SHARE-ID       Accept a share offered to this seat\n"
 	"  decline SHARE-ID      Decline a share offered to this seat\n"
 	"  stop SHARE-ID         Stop a share this seat offered or receives\n"
+	"  announce [--to SEATS] [--role ROLE] [--json] FILE\n"
+	"                        Play WAV FILE as an announcement and report where\n"
+	"                        it played. SEATS: seat and zone names separated\n"
+	"                        by commas, or all (default); ROLE: its media.role\n"
+	"                        (default: Announcement)\n"
 	"  help                  Show this help\n"
 	"\n"
 	"Options:\n"
-	"  -r, --remote NAME     PipeWire remote to connect to\n"
-	"                        (default: $PIPEWIRE_REMOTE, else pipewire-0)\n"
+	"  -r, --remote NAME     PipeWire remote to connect to (default:\n"
+	"                        $PIPEWIRE_REMOTE, else pipewire-0; for announce\n"
+	"                        cabin-announcer)\n"
 	"  -s, --seat NAME       Seat to act as, or whose view status shows\n"
 	"                        (default: the one seat this client sees)\n"
 	"  -h, --help            Show this help\n";
@@ -89,6 +115,12 @@ public:
 	bool roundtrip();
 	/* Runs the loop until \a done holds; \a what is awaited, for the timeout message. */
 	bool waitFor(const std::function<bool()> &done, std::string_view what);
+
+	enum class Wait { Done, Failed, TimedOut };
+	/* Moves the deadline to \a milliseconds from now. */
+	void setDeadline(std::uint64_t milliseconds);
+	/* Like waitFor(), but the deadline passing is an answer, not an error. */
+	Wait waitUntil(const std::function<bool()> &done);
 	/* Makes the current wait check its condition again. */
 	void wake();
 	/* Records the first error; every wait fails from then on. */
@@ -97,6 +129,7 @@ public:
 	void watchErrors(struct pw_proxy *proxy, std::string what);
 
 	struct pw_registry *registry() const { return registry_; }
+	struct pw_core *core() const { return core_; }
 	/* Our own client object's id, known once connected. */
 	std::uint32_t clientId() const
 	{
@@ -133,6 +166,7 @@ private:
 	std::map<std::uint32_t, std::string> watched_;
 	int pendingSeq_ = 0;
 	bool synced_ = false;
+	std::uint64_t deadlineMs_ = 0;
 	bool timedOut_ = false;
 	std::string error_;
 	int errorCode_ = 0;
@@ -206,8 +240,7 @@ bool Connection::connect(const char *remote)
 	pw_registry_add_listener(registry_, &registryListener_, &kRegistryEvents, this);
 
 	timer_ = pw_loop_add_timer(loop, onTimeout, this);
-	struct timespec timeout = {kTimeoutSeconds, 0};
-	pw_loop_update_timer(loop, timer_, &timeout, nullptr, false);
+	setDeadline(kTimeoutMs);
 
 	return roundtrip();
 }
@@ -221,16 +254,33 @@ bool Connection::roundtrip()
 
 bool Connection::waitFor(const std::function<bool()> &done, std::string_view what)
 {
+	Wait result = waitUntil(done);
+	if (result == Wait::TimedOut)
+		fail("timed out after " + std::to_string(deadlineMs_ / 1000) + " s waiting for " +
+		     std::string(what));
+	return result == Wait::Done;
+}
+
+void Connection::setDeadline(std::uint64_t milliseconds)
+{
+	timedOut_ = false;
+	deadlineMs_ = milliseconds;
+	/* A zero timespec would disarm the timer. */
+	milliseconds = std::max<std::uint64_t>(milliseconds, 1);
+	struct timespec timeout = {static_cast<time_t>(milliseconds / 1000),
+				   static_cast<long>(milliseconds % 1000) * 1000000};
+	pw_loop_update_timer(pw_main_loop_get_loop(loop_), timer_, &timeout, nullptr, false);
+}
+
+Connection::Wait Connection::waitUntil(const std::function<bool()> &done)
+{
 	for (;;) {
 		if (!error_.empty())
-			return false;
+			return Wait::Failed;
 		if (done())
-			return true;
-		if (timedOut_) {
-			fail("timed out after " + std::to_string(kTimeoutSeconds) +
-			     " s waiting for " + std::string(what));
-			return false;
-		}
+			return Wait::Done;
+		if (timedOut_)
+			return Wait::TimedOut;
 		pw_main_loop_run(loop_);
 	}
 }
@@ -544,8 +594,33 @@ struct Options {
 	std::optional<std::string> seat;
 	std::string command;
 	std::vector<std::string> arguments;
+	/* The command's own options that take a value, such as --to. */
+	std::map<std::string, std::string, std::less<>> values;
 	bool json = false;
 };
+
+/*
+ * The metadata whose state status shows and announce checks: the whole
+ * car's state is for administrators and the announcer; a seat's client
+ * sees only its own seat's metadata, and uses that. --seat asks for a
+ * seat's. The seat is "" for the whole car's.
+ */
+std::optional<SeatMetadata> findStateMetadata(const Connection &connection,
+					      const std::optional<std::string> &seat,
+					      std::string &error)
+{
+	if (seat)
+		return findSeatMetadata(connection, seat, error);
+	if (std::optional<std::uint32_t> id = connection.findMetadata(kMetadataName))
+		return SeatMetadata{"", kMetadataName, *id};
+	for (const auto &[id, name] : connection.globals().metadata)
+		if (name.starts_with(kSeatMetadataPrefix))
+			return SeatMetadata{name.substr(kSeatMetadataPrefix.size()), name, id};
+	error = std::string("no \"") + kMetadataName +
+		"\" metadata found: is WirePlumber running with module-cabin "
+		"(api.cabin), and does this client have a seat?";
+	return std::nullopt;
+}
 
 int runStatus(const Options &options)
 {
@@ -553,37 +628,12 @@ int runStatus(const Options &options)
 	if (!connection.connect(options.remote))
 		return failure(connection.error());
 
-	/*
-	 * The whole car's state is for administrators; a seat's client sees
-	 * only its own seat's metadata, and shows that. --seat asks for a seat's.
-	 */
-	std::string name;
-	std::optional<std::uint32_t> id;
-	if (options.seat) {
-		std::string error;
-		std::optional<SeatMetadata> seat =
-			findSeatMetadata(connection, options.seat, error);
-		if (!seat)
-			return failure(error);
-		name = seat->name;
-		id = seat->id;
-	} else if ((id = connection.findMetadata(kMetadataName))) {
-		name = kMetadataName;
-	} else {
-		for (const auto &[metadataId, metadataName] : connection.globals().metadata) {
-			if (metadataName.starts_with(kSeatMetadataPrefix)) {
-				name = metadataName;
-				id = metadataId;
-				break;
-			}
-		}
-	}
-	if (!id)
-		return failure(std::string("no \"") + kMetadataName +
-			       "\" metadata found: is WirePlumber running with module-cabin "
-			       "(api.cabin), and does this client have a seat?");
+	std::string error;
+	std::optional<SeatMetadata> source = findStateMetadata(connection, options.seat, error);
+	if (!source)
+		return failure(error);
 
-	std::optional<cabin::JsonValue> state = readState(connection, *id, name);
+	std::optional<cabin::JsonValue> state = readState(connection, source->id, source->name);
 	if (!state)
 		return kExitFailure;
 
@@ -701,11 +751,408 @@ int usageError(const std::string &message)
 	return kExitUsage;
 }
 
-/* A command and the arguments it takes. */
+/* What announce was asked to play, and where. */
+struct AnnounceRequest {
+	std::string file;
+	/* As given, once checked: "all", or seat and zone names separated by commas. */
+	std::string to;
+	std::vector<std::string> targets;
+	std::string role = "Announcement";
+};
+
+/*
+ * The announcement's playback stream: plays the file once, then drains.
+ * Its callbacks run on the main loop (no RT_PROCESS): the file is in
+ * memory, and one thread keeps the bookkeeping simple.
+ */
+class AnnouncePlayer
+{
+public:
+	AnnouncePlayer(Connection &connection, cabin::WavData wav)
+	    : connection_(connection), wav_(std::move(wav))
+	{
+	}
+	~AnnouncePlayer();
+	AnnouncePlayer(const AnnouncePlayer &) = delete;
+	AnnouncePlayer &operator=(const AnnouncePlayer &) = delete;
+
+	bool connect(const AnnounceRequest &request);
+	/* Ends the stream: its node goes away, and with it the announcement. */
+	void disconnect();
+
+	/* The stream's node id once the server made the node; kept after disconnect(). */
+	std::uint32_t nodeId() const { return nodeId_; }
+	bool started() const { return started_; }
+	bool drained() const { return drained_; }
+	/* Why the stream failed, "" while it did not. */
+	const std::string &error() const { return error_; }
+	double secondsQueued() const { return static_cast<double>(position_) / wav_.info.rate; }
+	double seconds() const { return static_cast<double>(wav_.frames()) / wav_.info.rate; }
+
+private:
+	static void onStateChanged(void *data, enum pw_stream_state old, enum pw_stream_state state,
+				   const char *error);
+	static void onProcess(void *data);
+	static void onDrained(void *data);
+
+	static const struct pw_stream_events kStreamEvents;
+
+	Connection &connection_;
+	cabin::WavData wav_;
+	struct pw_stream *stream_ = nullptr;
+	struct spa_hook listener_ = {};
+	std::uint32_t nodeId_ = SPA_ID_INVALID;
+	std::size_t position_ = 0;
+	bool connected_ = false;
+	bool started_ = false;
+	bool draining_ = false;
+	bool drained_ = false;
+	std::string error_;
+};
+
+const struct pw_stream_events AnnouncePlayer::kStreamEvents = {
+	.version = PW_VERSION_STREAM_EVENTS,
+	.state_changed = onStateChanged,
+	.process = onProcess,
+	.drained = onDrained,
+};
+
+AnnouncePlayer::~AnnouncePlayer()
+{
+	if (stream_) {
+		spa_hook_remove(&listener_);
+		pw_stream_destroy(stream_);
+	}
+}
+
+/* The usual layouts of a WAV file's channels; others play unpositioned. */
+void setChannelPositions(struct spa_audio_info_raw &info)
+{
+	static const std::map<unsigned, std::vector<std::uint32_t>> layouts = {
+		{1, {SPA_AUDIO_CHANNEL_MONO}},
+		{2, {SPA_AUDIO_CHANNEL_FL, SPA_AUDIO_CHANNEL_FR}},
+		{4,
+		 {SPA_AUDIO_CHANNEL_FL, SPA_AUDIO_CHANNEL_FR, SPA_AUDIO_CHANNEL_RL,
+		  SPA_AUDIO_CHANNEL_RR}},
+		{6,
+		 {SPA_AUDIO_CHANNEL_FL, SPA_AUDIO_CHANNEL_FR, SPA_AUDIO_CHANNEL_FC,
+		  SPA_AUDIO_CHANNEL_LFE, SPA_AUDIO_CHANNEL_RL, SPA_AUDIO_CHANNEL_RR}},
+		{8,
+		 {SPA_AUDIO_CHANNEL_FL, SPA_AUDIO_CHANNEL_FR, SPA_AUDIO_CHANNEL_FC,
+		  SPA_AUDIO_CHANNEL_LFE, SPA_AUDIO_CHANNEL_RL, SPA_AUDIO_CHANNEL_RR,
+		  SPA_AUDIO_CHANNEL_SL, SPA_AUDIO_CHANNEL_SR}},
+	};
+	auto layout = layouts.find(info.channels);
+	if (layout == layouts.end()) {
+		info.flags |= SPA_AUDIO_FLAG_UNPOSITIONED;
+		return;
+	}
+	std::copy(layout->second.begin(), layout->second.end(), info.position);
+}
+
+bool AnnouncePlayer::connect(const AnnounceRequest &request)
+{
+	std::string media = std::filesystem::path(request.file).filename().string();
+	struct pw_properties *props = pw_properties_new(
+		PW_KEY_MEDIA_TYPE, "Audio", PW_KEY_MEDIA_CATEGORY, "Playback", PW_KEY_MEDIA_ROLE,
+		request.role.c_str(), PW_KEY_MEDIA_NAME, media.c_str(), PW_KEY_APP_NAME, "cabinctl",
+		PW_KEY_NODE_NAME, "cabinctl.announce", kAnnounceToKey, request.to.c_str(), nullptr);
+	stream_ = pw_stream_new(connection_.core(), "cabinctl.announce", props);
+	if (!stream_) {
+		connection_.fail(std::string("cannot create the announcement's stream: ") +
+				 std::strerror(errno));
+		return false;
+	}
+	pw_stream_add_listener(stream_, &listener_, &kStreamEvents, this);
+
+	std::uint8_t podBuffer[1024];
+	struct spa_pod_builder builder = SPA_POD_BUILDER_INIT(podBuffer, sizeof(podBuffer));
+	struct spa_audio_info_raw info = {};
+	info.format = SPA_AUDIO_FORMAT_F32;
+	info.rate = wav_.info.rate;
+	info.channels = wav_.info.channels;
+	setChannelPositions(info);
+	const struct spa_pod *params[1] = {
+		spa_format_audio_raw_build(&builder, SPA_PARAM_EnumFormat, &info)};
+
+	int res = pw_stream_connect(stream_, PW_DIRECTION_OUTPUT, PW_ID_ANY,
+				    static_cast<enum pw_stream_flags>(PW_STREAM_FLAG_AUTOCONNECT |
+								      PW_STREAM_FLAG_MAP_BUFFERS),
+				    params, 1);
+	if (res < 0) {
+		connection_.fail(std::string("cannot connect the announcement's stream: ") +
+				 spa_strerror(res));
+		return false;
+	}
+	connected_ = true;
+	return true;
+}
+
+void AnnouncePlayer::disconnect()
+{
+	if (stream_ && connected_) {
+		connected_ = false;
+		pw_stream_disconnect(stream_);
+	}
+}
+
+void AnnouncePlayer::onStateChanged(void *data, [[maybe_unused]] enum pw_stream_state old,
+				    enum pw_stream_state state, const char *error)
+{
+	auto *self = static_cast<AnnouncePlayer *>(data);
+	if (std::uint32_t id = pw_stream_get_node_id(self->stream_); id != SPA_ID_INVALID)
+		self->nodeId_ = id;
+	if (state == PW_STREAM_STATE_STREAMING) {
+		self->started_ = true;
+	} else if (state == PW_STREAM_STATE_ERROR && self->error_.empty()) {
+		self->error_ = error && *error ? error : "unknown error";
+	} else if (state == PW_STREAM_STATE_UNCONNECTED && self->connected_ &&
+		   self->error_.empty()) {
+		/* Not our disconnect(): the server or the session manager ended it. */
+		self->error_ = "the stream was disconnected";
+	}
+	self->connection_.wake();
+}
+
+void AnnouncePlayer::onProcess(void *data)
+{
+	auto *self = static_cast<AnnouncePlayer *>(data);
+	if (self->draining_)
+		return;
+	struct pw_buffer *buffer = pw_stream_dequeue_buffer(self->stream_);
+	if (!buffer)
+		return;
+	struct spa_data &plane = buffer->buffer->datas[0];
+	const std::uint32_t stride = sizeof(float) * self->wav_.info.channels;
+	std::size_t frames = 0;
+	if (plane.data) {
+		frames = std::min<std::size_t>(plane.maxsize / stride,
+					       self->wav_.frames() - self->position_);
+		if (buffer->requested)
+			frames = std::min<std::size_t>(frames, buffer->requested);
+		std::memcpy(plane.data,
+			    self->wav_.samples.data() + self->position_ * self->wav_.info.channels,
+			    frames * stride);
+	}
+	plane.chunk->offset = 0;
+	plane.chunk->stride = stride;
+	plane.chunk->size = static_cast<std::uint32_t>(frames * stride);
+	pw_stream_queue_buffer(self->stream_, buffer);
+	self->position_ += frames;
+
+	/* The last samples are queued: let them play out, then "drained". */
+	if (self->position_ >= self->wav_.frames()) {
+		self->draining_ = true;
+		pw_stream_flush(self->stream_, true);
+	}
+}
+
+void AnnouncePlayer::onDrained(void *data)
+{
+	auto *self = static_cast<AnnouncePlayer *>(data);
+	self->drained_ = true;
+	self->connection_.wake();
+}
+
+/* The file announce plays, if a stream can carry it; \a error names the file. */
+std::optional<cabin::WavData> readAnnouncement(const std::string &file, std::string &error)
+{
+	/* Say why it cannot be opened: the WAV reader only says that it cannot. */
+	if (std::FILE *probe = std::fopen(file.c_str(), "rb")) {
+		std::fclose(probe);
+	} else {
+		error = file + ": " + std::strerror(errno);
+		return std::nullopt;
+	}
+	std::optional<cabin::WavData> wav = cabin::readWav(file, &error);
+	if (!wav)
+		return std::nullopt;
+	if (wav->info.channels > SPA_AUDIO_MAX_CHANNELS || wav->info.rate == 0) {
+		error = file + ": " + std::to_string(wav->info.channels) + " channels at " +
+			std::to_string(wav->info.rate) + " Hz: expected 1 to " +
+			std::to_string(SPA_AUDIO_MAX_CHANNELS) + " channels at a rate above 0";
+		return std::nullopt;
+	}
+	if (wav->frames() == 0) {
+		error = file + ": no samples to play";
+		return std::nullopt;
+	}
+	return wav;
+}
+
+int runAnnounce(const Options &options, const AnnounceRequest &request)
+{
+	std::string error;
+	std::optional<cabin::WavData> wav = readAnnouncement(request.file, error);
+	if (!wav)
+		return failure("cannot play " + error);
+
+	/* Only the announcer socket's clients may address other seats. */
+	Connection connection;
+	if (!connection.connect(options.remote ? options.remote : kAnnouncerRemote)) {
+		failure(connection.error());
+		if (!options.remote)
+			std::fprintf(stderr,
+				     "cabinctl: announce connects to the announcer socket %s "
+				     "(group %s); --remote NAME picks another\n",
+				     kAnnouncerRemote, kAnnouncerRemote);
+		return kExitFailure;
+	}
+
+	std::optional<SeatMetadata> source = findStateMetadata(connection, std::nullopt, error);
+	if (!source)
+		return failure(error);
+	MetadataProxy metadata(connection);
+	if (!metadata.bind(source->id, source->name))
+		return failure(connection.error());
+	std::optional<std::string> text = metadata.property(kStateKey);
+	if (!text)
+		return failure("the \"" + source->name + "\" metadata has no " + kStateKey +
+			       " yet");
+	std::optional<cabin::JsonValue> state = parseState(*text);
+	if (!state)
+		return kExitFailure;
+
+	std::optional<std::string> refusal = cabin::checkAnnounceTargets(*state, request.targets);
+	if (refusal && !source->seat.empty())
+		*refusal += "; this client sees only seat " + source->seat +
+			    "'s state: only clients of the " + kAnnouncerRemote +
+			    " socket may address other seats";
+	if (!refusal)
+		refusal = cabin::checkAnnounceRole(*state, request.role);
+	if (refusal)
+		return usageError(*refusal);
+
+	/* Node ids are reused: what is listed now is not ours. */
+	std::vector<std::string> notes;
+	std::vector<std::uint32_t> earlier;
+	for (const cabin::AnnouncementReport &entry : cabin::readAnnouncements(*state, notes))
+		earlier.push_back(entry.id);
+
+	const std::uint32_t client = connection.clientId();
+	AnnouncePlayer player(connection, std::move(*wav));
+	if (!player.connect(request))
+		return failure(connection.error());
+
+	/* module-cabin's account of our announcement, reread on every change of the state. */
+	std::optional<cabin::AnnouncementReport> announcement;
+	std::string seen;
+	auto refresh = [&] {
+		std::optional<std::string> current = metadata.property(kStateKey);
+		if (!current || *current == seen || player.nodeId() == SPA_ID_INVALID)
+			return;
+		seen = *current;
+		if (std::optional<cabin::JsonValue> parsed = cabin::JsonValue::parse(seen)) {
+			std::vector<std::string> ignored;
+			announcement =
+				cabin::findAnnouncement(cabin::readAnnouncements(*parsed, ignored),
+							player.nodeId(), client, earlier);
+		}
+	};
+	auto settled = [&] { return announcement && cabin::announcementSettled(*announcement); };
+	/*
+	 * Nothing will play any more: the announcer's refused stream is never
+	 * linked, but a seat's still plays in the seat's own zone.
+	 */
+	auto over = [&] {
+		return settled() && (announcement->state != "refused" || source->seat.empty());
+	};
+	auto gone = [&] { return !connection.globals().metadata.contains(source->id); };
+
+	std::string problem;
+	connection.setDeadline(kAnnounceStartMs);
+	Connection::Wait wait = connection.waitUntil([&] {
+		refresh();
+		return player.started() || !player.error().empty() || over() || gone();
+	});
+	if (wait == Connection::Wait::TimedOut)
+		problem = "the announcement did not start within " +
+			  std::to_string(kAnnounceStartMs / 1000) + " s: the session manager " +
+			  "kept its stream unlinked (is WirePlumber running with module-cabin, "
+			  "and is there a device in the zones it addresses?)";
+
+	if (wait == Connection::Wait::Done && player.started() && !over()) {
+		connection.setDeadline(static_cast<std::uint64_t>(player.seconds() * 1000) +
+				       kAnnounceStallMs);
+		wait = connection.waitUntil([&] {
+			refresh();
+			return player.drained() || !player.error().empty() || over() || gone();
+		});
+		if (wait == Connection::Wait::TimedOut) {
+			char played[96];
+			std::snprintf(played, sizeof(played), "%.3f s of %.3f s",
+				      player.secondsQueued(), player.seconds());
+			problem = std::string("playback stalled after ") + played;
+		}
+	}
+	if (wait == Connection::Wait::Failed)
+		return failure(connection.error());
+	if (!player.error().empty())
+		problem = "the announcement's stream failed: " + player.error();
+
+	/* Its node gone, module-cabin ends the announcement and says where it played. */
+	player.disconnect();
+	if (player.nodeId() != SPA_ID_INVALID && !gone()) {
+		connection.setDeadline(kAnnounceReportMs);
+		wait = connection.waitUntil([&] {
+			refresh();
+			return settled() || gone();
+		});
+		if (wait == Connection::Wait::Failed)
+			return failure(connection.error());
+	}
+
+	if (announcement) {
+		int written = printOutput(
+			options.json ? cabin::formatAnnouncementJson(*announcement) + "\n"
+				     : cabin::formatAnnouncementText(*announcement));
+		if (written != kExitOk)
+			return written;
+	}
+	if (!problem.empty())
+		failure(problem);
+	if (gone())
+		return failure("the \"" + source->name +
+			       "\" metadata went away before module-cabin reported the "
+			       "announcement (did WirePlumber stop?)");
+	if (!announcement) {
+		/* Without a node there is nothing module-cabin could have listed. */
+		if (player.nodeId() != SPA_ID_INVALID)
+			failure("module-cabin listed no announcement for stream " +
+				std::to_string(player.nodeId()) + " in \"" + source->name + "\"" +
+				(source->seat.empty()
+					 ? " (does it handle announcements?)"
+					 : ": a seat's stream for its own zones plays as one of "
+					   "its "
+					   "ordinary streams, not as an announcement"));
+		return kExitFailure;
+	}
+	if (!settled())
+		return failure("announcement " + std::to_string(announcement->id) + " still " +
+			       announcement->state + " " +
+			       std::to_string(kAnnounceReportMs / 1000) +
+			       " s after its stream ended");
+	return problem.empty() && cabin::announcementDelivered(*announcement) ? kExitOk
+									      : kExitFailure;
+}
+
+/* A command, the arguments it takes, and its own options. */
 struct CommandSpec {
 	std::string_view name;
 	std::vector<std::string_view> arguments;
 	bool json;
+	/* Options that take a value, written "--to VALUE" or "--to=VALUE". */
+	std::vector<std::string_view> valueOptions = {};
+
+	/* The value option \a arg is, or sets; nullptr for none. */
+	const std::string_view *findValueOption(std::string_view arg) const
+	{
+		for (const std::string_view &option : valueOptions)
+			if (arg == option ||
+			    (arg.starts_with(option) && arg.substr(option.size()).starts_with('=')))
+				return &option;
+		return nullptr;
+	}
 };
 
 const CommandSpec *findCommand(std::string_view name)
@@ -717,6 +1164,7 @@ const CommandSpec *findCommand(std::string_view name)
 		{"accept", {"SHARE-ID"}, false},
 		{"decline", {"SHARE-ID"}, false},
 		{"stop", {"SHARE-ID"}, false},
+		{"announce", {"FILE"}, true, {"--to", "--role"}},
 		{"help", {}, false},
 	};
 	for (const CommandSpec &command : commands)
@@ -765,6 +1213,15 @@ std::optional<int> parseArguments(int argc, char *argv[], Options &options)
 			options.seat = std::string(arg.substr(std::strlen("--seat=")));
 		} else if (command && command->json && arg == "--json") {
 			options.json = true;
+		} else if (const std::string_view *option =
+				   command ? command->findValueOption(arg) : nullptr) {
+			std::string name(*option);
+			if (arg.size() > option->size())
+				options.values[name] = std::string(arg.substr(option->size() + 1));
+			else if (i + 1 < argc)
+				options.values[name] = argv[++i];
+			else
+				return usageError("option '" + name + "' needs a value");
 		} else if (arg.size() > 1 && arg[0] == '-' && !(arg[1] >= '0' && arg[1] <= '9')) {
 			/* "-1" is a (bad) id, and reported as such below. */
 			return usageError("unknown option '" + std::string(arg) + "'");
@@ -789,6 +1246,31 @@ std::optional<int> parseArguments(int argc, char *argv[], Options &options)
 		std::fputs(kUsage, stdout);
 		return kExitOk;
 	}
+	/* An announcement is the car's, not a seat's: there is no seat to act as. */
+	if (options.command == "announce" && options.seat)
+		return usageError("option '--seat' does not apply to 'announce'");
+	return std::nullopt;
+}
+
+/* What announce is to play and where; an exit code on a bad argument. */
+std::optional<int> makeAnnounceRequest(const Options &options, AnnounceRequest &request)
+{
+	request.file = options.arguments[0];
+	if (auto to = options.values.find("--to"); to != options.values.end())
+		request.to = to->second;
+	else
+		request.to = "all";
+	std::string error;
+	std::optional<std::vector<std::string>> targets =
+		cabin::splitAnnounceTargets(request.to, error);
+	if (!targets)
+		return usageError(error);
+	request.targets = std::move(*targets);
+
+	if (auto role = options.values.find("--role"); role != options.values.end())
+		request.role = role->second;
+	if (request.role.empty())
+		return usageError("--role '': expected a media role, such as Announcement");
 	return std::nullopt;
 }
 
@@ -821,16 +1303,22 @@ int main(int argc, char *argv[])
 		return *exitCode;
 
 	cabin::ShareRequest request;
-	bool sharing = options.command != "status" && options.command != "offers";
+	AnnounceRequest announcement;
+	bool sharing = options.command != "status" && options.command != "offers" &&
+		       options.command != "announce";
 	if (sharing) {
 		if (std::optional<int> exitCode = makeRequest(options, request))
+			return *exitCode;
+	} else if (options.command == "announce") {
+		if (std::optional<int> exitCode = makeAnnounceRequest(options, announcement))
 			return *exitCode;
 	}
 
 	pw_init(&argc, &argv);
-	int ret = options.command == "status"	? runStatus(options)
-		  : options.command == "offers" ? runOffers(options)
-						: runRequest(options, request);
+	int ret = options.command == "status"	  ? runStatus(options)
+		  : options.command == "offers"	  ? runOffers(options)
+		  : options.command == "announce" ? runAnnounce(options, announcement)
+						  : runRequest(options, request);
 	pw_deinit();
 	return ret;
 }

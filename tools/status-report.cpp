@@ -2,6 +2,9 @@
 #include "status-report.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <limits>
 #include <string_view>
 
@@ -34,6 +37,61 @@ void sortUnique(std::vector<std::uint32_t> &ids)
 {
 	std::sort(ids.begin(), ids.end());
 	ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+}
+
+/* Times are informative: a missing or malformed one is just not known. */
+std::optional<std::int64_t> toTime(const JsonValue *value)
+{
+	if (!value || !value->isNumber())
+		return std::nullopt;
+	return value->toInt();
+}
+
+std::optional<double> toGain(const JsonValue &value)
+{
+	if (!value.isNumber())
+		return std::nullopt;
+	char *end = nullptr;
+	double gain = std::strtod(value.text().c_str(), &end);
+	if (end == value.text().c_str() || *end || !std::isfinite(gain) || gain < 0)
+		return std::nullopt;
+	return gain;
+}
+
+/* Role arbitration, on a stream's entry in `nodes[]`, where "role" is taken by "stream". */
+void readArbitration(const JsonValue &node, StreamReport &stream)
+{
+	stream.roleClass = node.stringOr("role-class");
+	stream.action = node.stringOr("action");
+	stream.by = node.stringOr("by");
+	if (const JsonValue *gain = node.find("gain"))
+		stream.gain = toGain(*gain);
+}
+
+std::string joined(const std::vector<std::string> &items, std::string_view separator = ", ")
+{
+	std::string out;
+	for (std::size_t i = 0; i < items.size(); i++)
+		out += (i ? std::string(separator) : std::string()) + items[i];
+	return out;
+}
+
+std::string_view trimBlanks(std::string_view text)
+{
+	std::size_t first = text.find_first_not_of(" \t");
+	if (first == std::string_view::npos)
+		return {};
+	return text.substr(first, text.find_last_not_of(" \t") - first + 1);
+}
+
+std::vector<std::string> namesOf(const JsonValue &state, std::string_view list)
+{
+	std::vector<std::string> names;
+	if (const JsonValue *array = state.find(list))
+		for (const JsonValue &item : array->items())
+			if (item.isObject() && !item.stringOr("name").empty())
+				names.push_back(item.stringOr("name"));
+	return names;
 }
 
 /* A capture stream records from the node feeding it; a playback stream plays into its peer. */
@@ -81,6 +139,105 @@ std::string describeMedia(const ShareReport &share)
 	return printable(share.application) + ": " + printable(share.media);
 }
 
+/* An offset in microseconds, as "1.234 s". */
+std::string seconds(std::int64_t microseconds)
+{
+	char text[32];
+	std::snprintf(text, sizeof(text), "%.3f s", static_cast<double>(microseconds) / 1e6);
+	return text;
+}
+
+/* "Role, media" or "Role, application: media", as far as they are known. */
+std::string describeAnnouncement(const AnnouncementReport &announcement, bool withApplication)
+{
+	std::string media = printable(announcement.media);
+	if (withApplication && !announcement.application.empty())
+		media = media.empty() ? printable(announcement.application)
+				      : printable(announcement.application) + ": " + media;
+	std::string role = printable(announcement.role);
+	if (role.empty() || media.empty())
+		return role + media;
+	return role + ", " + media;
+}
+
+std::string announcementHeading(const AnnouncementReport &announcement, bool inStatus)
+{
+	std::string text = "announcement " + std::to_string(announcement.id);
+	std::string what = describeAnnouncement(announcement, inStatus);
+	if (!what.empty())
+		text += " (" + what + ")";
+	if (inStatus && !announcement.to.empty()) {
+		std::vector<std::string> to;
+		for (const std::string &name : announcement.to)
+			to.push_back(printable(name));
+		text += " to " + joined(to);
+	}
+	text += ": " + printable(announcement.state);
+	if (!announcement.error.empty())
+		text += ": " + printable(announcement.error);
+	return text;
+}
+
+/* One aligned line per zone: zone, device, and how far it got. */
+std::vector<std::string> announcementZoneLines(const AnnouncementReport &announcement)
+{
+	/* Times count from the announcement's start, or else the first zone's. */
+	std::optional<std::int64_t> origin = announcement.started;
+	if (!origin)
+		for (const AnnouncementZoneReport &zone : announcement.zones)
+			if (zone.started && (!origin || *zone.started < *origin))
+				origin = zone.started;
+
+	struct Columns {
+		std::string zone;
+		std::string device;
+		std::string progress;
+	};
+	std::vector<Columns> rows;
+	std::size_t zoneWidth = 0;
+	std::size_t deviceWidth = 0;
+	for (const AnnouncementZoneReport &zone : announcement.zones) {
+		Columns row;
+		row.zone = printable(zone.zone);
+		row.device = zone.device.empty() ? "(no device)" : printable(zone.device);
+
+		std::optional<std::int64_t> since;
+		std::optional<std::int64_t> until;
+		if (origin && zone.started)
+			since = *zone.started - *origin;
+		if (origin && zone.ended)
+			until = *zone.ended - *origin;
+		std::string times =
+			since && until ? seconds(*since) + " - " + seconds(*until) : std::string();
+
+		if (zone.state == "playing")
+			row.progress = since ? "playing since " + seconds(*since) : "playing";
+		else if (zone.state == "done" && !times.empty())
+			row.progress = times;
+		else if (zone.state == "no-device" && zone.device.empty())
+			row.progress = times;
+		else
+			row.progress = printable(zone.state) + (times.empty() ? "" : "  " + times);
+
+		zoneWidth = std::max(zoneWidth, row.zone.size());
+		deviceWidth = std::max(deviceWidth, row.device.size());
+		rows.push_back(std::move(row));
+	}
+
+	std::vector<std::string> lines;
+	for (Columns &row : rows) {
+		std::string text = row.zone;
+		text.append(zoneWidth + 2 - row.zone.size(), ' ');
+		text += row.device;
+		if (!row.progress.empty()) {
+			text.append(deviceWidth + 2 - row.device.size(), ' ');
+			text += row.progress;
+		}
+		lines.push_back(std::move(text));
+	}
+	return lines;
+}
+
 /* Text layout. */
 
 constexpr std::string_view kBranch = "├─ ";
@@ -112,6 +269,7 @@ public:
 		formatSeats();
 		formatZones();
 		formatShares();
+		formatAnnouncements();
 		formatUnassigned();
 		formatUnseated();
 		formatErrors();
@@ -140,9 +298,36 @@ private:
 	{
 		std::string line = label(stream.id);
 		if (stream.linkedTo.empty())
-			return line + " (not linked)";
-		line += stream.direction == "capture" ? " ← " : " → ";
-		return line + labels(stream.linkedTo);
+			line += " (not linked)";
+		else
+			line += (stream.direction == "capture" ? " ← " : " → ") +
+				labels(stream.linkedTo);
+		return line + arbitration(stream);
+	}
+
+	/* "  role Media, ducked to 30 % by Navigation"; nothing for a plain mix. */
+	static std::string arbitration(const StreamReport &stream)
+	{
+		std::vector<std::string> parts;
+		if (!stream.roleClass.empty())
+			parts.push_back("role " + printable(stream.roleClass));
+		std::string effect;
+		if (stream.action == "duck") {
+			effect = "ducked";
+			if (stream.gain)
+				effect += " to " + std::to_string(std::lround(*stream.gain * 100)) +
+					  " %";
+		} else if (stream.action == "cork") {
+			effect = "corked";
+		} else if (!stream.action.empty() && stream.action != "mix") {
+			effect = printable(stream.action);
+		}
+		if (!effect.empty()) {
+			if (!stream.by.empty())
+				effect += " by " + printable(stream.by);
+			parts.push_back(effect);
+		}
+		return parts.empty() ? std::string() : "  " + joined(parts);
 	}
 
 	void line(std::string_view prefix, std::string_view text)
@@ -222,7 +407,14 @@ private:
 			if (!zone.seat.empty())
 				text += (zone.kind == "shared" ? ", owner " : ", seat ") +
 					zone.seat;
-			line(std::string("  ") + std::string(branch(last)), text + ")");
+			text += ")";
+			if (!zone.activeRoles.empty()) {
+				std::vector<std::string> roles;
+				for (const std::string &role : zone.activeRoles)
+					roles.push_back(printable(role));
+				text += "  active roles: " + joined(roles);
+			}
+			line(std::string("  ") + std::string(branch(last)), text);
 
 			std::string prefix = std::string("  ") + std::string(stem(last));
 			if (zone.devices.empty()) {
@@ -276,6 +468,27 @@ private:
 			line(std::string("  ") +
 				     std::string(branch(i + 1 == report_.shares.size())),
 			     shareLine(report_.shares[i]));
+	}
+
+	void formatAnnouncements()
+	{
+		if (report_.announcements.empty())
+			return;
+		out_ += " Announcements\n";
+		for (std::size_t i = 0; i < report_.announcements.size(); i++) {
+			const AnnouncementReport &announcement = report_.announcements[i];
+			bool last = i + 1 == report_.announcements.size();
+			line(std::string("  ") + std::string(branch(last)),
+			     announcementHeading(announcement, true));
+
+			std::string prefix = std::string("  ") + std::string(stem(last));
+			std::vector<std::string> zones = announcementZoneLines(announcement);
+			/* A seat's view lists only the seat's zones of each announcement. */
+			if (zones.empty() && announcement.state != "refused")
+				zones.push_back("(none of the zones shown)");
+			for (std::size_t z = 0; z < zones.size(); z++)
+				line(prefix + std::string(branch(z + 1 == zones.size())), zones[z]);
+		}
 	}
 
 	void formatUnassigned()
@@ -345,6 +558,14 @@ void writeShare(JsonWriter &json, const ShareReport &share)
 	json.endObject();
 }
 
+void writeTime(JsonWriter &json, const std::optional<std::int64_t> &time)
+{
+	if (time)
+		json.value(*time);
+	else
+		json.null();
+}
+
 void writeStream(JsonWriter &json, const StreamReport &stream)
 {
 	json.beginObject();
@@ -353,6 +574,57 @@ void writeStream(JsonWriter &json, const StreamReport &stream)
 	json.key("direction").value(stream.direction);
 	json.key("linked-to");
 	writeIds(json, stream.linkedTo);
+	json.key("role").value(stream.roleClass);
+	json.key("action").value(stream.action);
+	json.key("gain");
+	if (stream.gain) {
+		char number[32];
+		std::snprintf(number, sizeof(number), "%.6g", *stream.gain);
+		json.raw(number);
+	} else {
+		json.null();
+	}
+	json.key("by").value(stream.by);
+	json.endObject();
+}
+
+/* The members of `cabin.state`, every one present: unknown times are null. */
+void writeAnnouncement(JsonWriter &json, const AnnouncementReport &announcement)
+{
+	json.beginObject();
+	json.key("id").value(announcement.id);
+	json.key("stream").value(announcement.stream);
+	json.key("client");
+	if (announcement.client)
+		json.value(*announcement.client);
+	else
+		json.null();
+	json.key("application").value(announcement.application);
+	json.key("media").value(announcement.media);
+	json.key("role").value(announcement.role);
+	json.key("to").beginArray();
+	for (const std::string &to : announcement.to)
+		json.value(to);
+	json.endArray();
+	json.key("state").value(announcement.state);
+	json.key("error").value(announcement.error);
+	json.key("started");
+	writeTime(json, announcement.started);
+	json.key("ended");
+	writeTime(json, announcement.ended);
+	json.key("zones").beginArray();
+	for (const AnnouncementZoneReport &zone : announcement.zones) {
+		json.beginObject();
+		json.key("zone").value(zone.zone);
+		json.key("device").value(zone.device);
+		json.key("state").value(zone.state);
+		json.key("started");
+		writeTime(json, zone.started);
+		json.key("ended");
+		writeTime(json, zone.ended);
+		json.endObject();
+	}
+	json.endArray();
 	json.endObject();
 }
 
@@ -366,6 +638,7 @@ StatusReport buildStatusReport(const JsonValue &state, const std::vector<StatusL
 	report.names = nodeNames;
 	report.errors = stringItems(state.find("errors"));
 	report.shares = readShares(state, report.errors);
+	report.announcements = readAnnouncements(state, report.errors);
 
 	if (const JsonValue *seats = state.find("seats")) {
 		for (const JsonValue &seat : seats->items()) {
@@ -386,6 +659,7 @@ StatusReport buildStatusReport(const JsonValue &state, const std::vector<StatusL
 			entry.name = zone.stringOr("name");
 			entry.kind = zone.stringOr("kind");
 			entry.seat = zone.stringOr(entry.kind == "shared" ? "owner" : "seat");
+			entry.activeRoles = stringItems(zone.find("active-roles"));
 		}
 	}
 
@@ -418,6 +692,7 @@ StatusReport buildStatusReport(const JsonValue &state, const std::vector<StatusL
 			if (role == "stream") {
 				StreamReport stream{*id, name, direction,
 						    peersOf(*id, direction == "capture", links)};
+				readArbitration(node, stream);
 				if (SeatReport *seat = findSeat(node.stringOr("seat")))
 					seat->streams.push_back(stream);
 				else
@@ -511,6 +786,10 @@ std::string formatStatusJson(const StatusReport &report)
 			json.endObject();
 		}
 		json.endArray();
+		json.key("active-roles").beginArray();
+		for (const std::string &role : zone.activeRoles)
+			json.value(role);
+		json.endArray();
 		json.endObject();
 	}
 	json.endArray();
@@ -518,6 +797,11 @@ std::string formatStatusJson(const StatusReport &report)
 	json.key("shares").beginArray();
 	for (const ShareReport &share : report.shares)
 		writeShare(json, share);
+	json.endArray();
+
+	json.key("announcements").beginArray();
+	for (const AnnouncementReport &announcement : report.announcements)
+		writeAnnouncement(json, announcement);
 	json.endArray();
 
 	json.key("unassigned-devices").beginArray();
@@ -702,6 +986,227 @@ std::string formatShareResult(const ShareRequest &request, const ShareResult &re
 	if (request.action == "offer" && state == "offered")
 		return "share " + id + ": offered to " + request.to;
 	return "share " + id + ": " + state;
+}
+
+std::optional<std::vector<std::string>> splitAnnounceTargets(std::string_view to,
+							     std::string &error)
+{
+	std::string quoted = "--to '" + std::string(to) + "'";
+	if (to.empty()) {
+		error = quoted + ": expected 'all' or seat and zone names separated by commas";
+		return std::nullopt;
+	}
+	std::vector<std::string> targets;
+	for (std::size_t start = 0;;) {
+		std::size_t comma = to.find(',', start);
+		std::string_view name = to.substr(start, comma - start);
+		/* module-cabin reads "rear-left, rear-right" as two names too. */
+		name = trimBlanks(name);
+		if (name.empty()) {
+			error = quoted + ": empty name in the list";
+			return std::nullopt;
+		}
+		targets.emplace_back(name);
+		if (comma == std::string_view::npos)
+			break;
+		start = comma + 1;
+	}
+	if (targets.size() > 1 &&
+	    std::find(targets.begin(), targets.end(), "all") != targets.end()) {
+		error = quoted + ": 'all' cannot be combined with seat or zone names";
+		return std::nullopt;
+	}
+	return targets;
+}
+
+std::optional<std::string> checkAnnounceTargets(const JsonValue &state,
+						const std::vector<std::string> &targets)
+{
+	if (targets == std::vector<std::string>{"all"})
+		return std::nullopt;
+	std::vector<std::string> seats = namesOf(state, "seats");
+	std::vector<std::string> zones = namesOf(state, "zones");
+	for (const std::string &target : targets) {
+		if (std::find(seats.begin(), seats.end(), target) != seats.end() ||
+		    std::find(zones.begin(), zones.end(), target) != zones.end())
+			continue;
+		return "--to: no seat or zone is named '" + printable(target) +
+		       "' (seats: " + (seats.empty() ? "none" : joined(seats)) +
+		       "; zones: " + (zones.empty() ? "none" : joined(zones)) + ")";
+	}
+	return std::nullopt;
+}
+
+std::optional<std::string> checkAnnounceRole(const JsonValue &state, std::string_view role)
+{
+	/* Before role arbitration module-cabin knows no classes, and takes any role. */
+	const JsonValue *roles = state.find("roles");
+	if (!roles || !roles->isArray())
+		return std::nullopt;
+	std::vector<std::string> classes;
+	for (const JsonValue &entry : roles->items()) {
+		if (!entry.isObject())
+			continue;
+		std::string name = entry.stringOr("name");
+		if (name == role)
+			return std::nullopt;
+		std::vector<std::string> mediaRoles = stringItems(entry.find("media-roles"));
+		if (std::find(mediaRoles.begin(), mediaRoles.end(), role) != mediaRoles.end())
+			return std::nullopt;
+		if (!name.empty())
+			classes.push_back(name);
+	}
+	return "--role '" + printable(role) +
+	       "': not a role class or media role of one (classes: " +
+	       (classes.empty() ? "none" : joined(classes)) + ")";
+}
+
+std::vector<AnnouncementReport> readAnnouncements(const JsonValue &state,
+						  std::vector<std::string> &notes)
+{
+	std::vector<AnnouncementReport> announcements;
+	const JsonValue *array = state.find("announcements");
+	if (!array)
+		return announcements;
+	if (!array->isArray()) {
+		notes.push_back("cabin.state announcements = " + array->toJson() +
+				": expected an array; announcements not shown");
+		return announcements;
+	}
+
+	const std::vector<JsonValue> &items = array->items();
+	for (std::size_t i = 0; i < items.size(); i++) {
+		const JsonValue &item = items[i];
+		std::string where = "cabin.state announcements[" + std::to_string(i) + "]";
+		if (!item.isObject()) {
+			notes.push_back(where + " = " + item.toJson() +
+					": expected an object; announcement skipped");
+			continue;
+		}
+		auto skip = [&](std::string_view key, std::string_view expected) {
+			const JsonValue *value = item.find(key);
+			notes.push_back(where + "." + std::string(key) + " = " +
+					(value ? value->toJson() : "(missing)") + ": expected " +
+					std::string(expected) + "; announcement skipped");
+		};
+
+		AnnouncementReport announcement;
+		std::optional<std::uint32_t> id = toNodeId(item.find("id"));
+		if (!id) {
+			skip("id", "an announcement id");
+			continue;
+		}
+		announcement.id = *id;
+		where += " (announcement " + std::to_string(announcement.id) + ")";
+
+		std::optional<std::uint32_t> stream = toNodeId(item.find("stream"));
+		if (!stream) {
+			skip("stream", "a node id");
+			continue;
+		}
+		announcement.stream = *stream;
+
+		const JsonValue *announcementState = item.find("state");
+		if (!announcementState || !announcementState->isString() ||
+		    announcementState->text().empty()) {
+			skip("state", "a state name");
+			continue;
+		}
+		announcement.state = announcementState->text();
+
+		if (const JsonValue *client = item.find("client"); client && !client->isNull())
+			announcement.client = toNodeId(client);
+		announcement.application = item.stringOr("application");
+		announcement.media = item.stringOr("media");
+		announcement.role = item.stringOr("role");
+		if (const JsonValue *to = item.find("to"); to && to->isString())
+			announcement.to = {to->text()};
+		else
+			announcement.to = stringItems(to);
+		announcement.error = item.stringOr("error");
+		announcement.started = toTime(item.find("started"));
+		announcement.ended = toTime(item.find("ended"));
+
+		if (const JsonValue *zones = item.find("zones")) {
+			for (std::size_t z = 0; z < zones->items().size(); z++) {
+				const JsonValue &entry = zones->items()[z];
+				if (!entry.isObject()) {
+					notes.push_back(where + ".zones[" + std::to_string(z) +
+							"] = " + entry.toJson() +
+							": expected an object; zone skipped");
+					continue;
+				}
+				AnnouncementZoneReport &zone = announcement.zones.emplace_back();
+				zone.zone = entry.stringOr("zone");
+				zone.device = entry.stringOr("device");
+				zone.state = entry.stringOr("state");
+				zone.started = toTime(entry.find("started"));
+				zone.ended = toTime(entry.find("ended"));
+			}
+		}
+		announcements.push_back(std::move(announcement));
+	}
+
+	std::stable_sort(announcements.begin(), announcements.end(),
+			 [](const AnnouncementReport &a, const AnnouncementReport &b) {
+				 return a.id < b.id;
+			 });
+	return announcements;
+}
+
+std::optional<AnnouncementReport>
+findAnnouncement(const std::vector<AnnouncementReport> &announcements, std::uint32_t stream,
+		 std::uint32_t client, const std::vector<std::uint32_t> &earlier)
+{
+	const AnnouncementReport *found = nullptr;
+	for (const AnnouncementReport &announcement : announcements) {
+		if (announcement.stream != stream ||
+		    (announcement.client && *announcement.client != client) ||
+		    std::find(earlier.begin(), earlier.end(), announcement.id) != earlier.end())
+			continue;
+		if (!found || announcement.id > found->id)
+			found = &announcement;
+	}
+	if (!found)
+		return std::nullopt;
+	return *found;
+}
+
+bool announcementSettled(const AnnouncementReport &announcement)
+{
+	if (announcement.state == "done" || announcement.state == "refused")
+		return true;
+	if (announcement.zones.empty())
+		return false;
+	return std::none_of(announcement.zones.begin(), announcement.zones.end(),
+			    [](const AnnouncementZoneReport &zone) {
+				    return zone.state == "waiting" || zone.state == "playing";
+			    });
+}
+
+bool announcementDelivered(const AnnouncementReport &announcement)
+{
+	return announcement.state != "refused" && !announcement.zones.empty() &&
+	       std::all_of(announcement.zones.begin(), announcement.zones.end(),
+			   [](const AnnouncementZoneReport &zone) { return zone.state == "done"; });
+}
+
+std::string formatAnnouncementText(const AnnouncementReport &announcement)
+{
+	std::string out = announcementHeading(announcement, false) + "\n";
+	std::vector<std::string> zones = announcementZoneLines(announcement);
+	if (zones.empty() && announcement.state != "refused")
+		zones.push_back("(none of the zones shown)");
+	for (const std::string &zone : zones)
+		out += "  " + zone + "\n";
+	return out;
+}
+
+std::string formatAnnouncementJson(const AnnouncementReport &announcement)
+{
+	JsonWriter json;
+	writeAnnouncement(json, announcement);
+	return json.str();
 }
 
 } // namespace cabin

@@ -2,7 +2,8 @@
 /*
  * What cabinctl shows: the `status` report (module-cabin's published state
  * joined with the graph's links, rendered as a tree or as JSON), the
- * `offers` list, and the sharing requests and replies of docs/sharing.md.
+ * `offers` list, the sharing requests and replies of docs/sharing.md, and
+ * the checks and delivery report of `announce`.
  * Plain C++ without libpipewire so unit tests can feed it canned input.
  */
 #pragma once
@@ -32,6 +33,13 @@ struct StreamReport {
 	std::string direction; /* "playback" or "capture" */
 	/* Nodes the stream plays to (playback) or records from (capture), sorted unique. */
 	std::vector<std::uint32_t> linkedTo;
+	/* Role arbitration, "" and nullopt while module-cabin publishes none. */
+	std::string roleClass;
+	std::string action; /* "mix", "duck" or "cork" */
+	/* Linear gain of a ducked stream. */
+	std::optional<double> gain;
+	/* The role class that ducks or corks it. */
+	std::string by;
 };
 
 struct DeviceReport {
@@ -58,6 +66,8 @@ struct ZoneReport {
 	std::string seat;
 	/* Present devices, by rank then id. */
 	std::vector<DeviceReport> devices;
+	/* The highest-priority role classes playing in the zone now. */
+	std::vector<std::string> activeRoles;
 };
 
 /* One entry of `shares` in `cabin.state` (docs/sharing.md). */
@@ -79,12 +89,44 @@ struct ShareReport {
 	std::optional<std::uint32_t> node;
 };
 
+/* One zone of an announcement: where it played, and how far it got. */
+struct AnnouncementZoneReport {
+	std::string zone;
+	/* The device it played on, "" when none. */
+	std::string device;
+	std::string state; /* "waiting", "playing", "done", "no-device" or "lost" */
+	/* Microseconds, CLOCK_REALTIME. */
+	std::optional<std::int64_t> started;
+	std::optional<std::int64_t> ended;
+};
+
+/* One entry of `announcements` in `cabin.state`. */
+struct AnnouncementReport {
+	std::uint32_t id = 0;
+	/* Node id of the announcing stream. */
+	std::uint32_t stream = 0;
+	std::optional<std::uint32_t> client;
+	std::string application;
+	std::string media;
+	std::string role;
+	/* The seats and zones as requested; {"all"} for all. */
+	std::vector<std::string> to;
+	std::string state; /* "waiting", "playing", "done" or "refused" */
+	/* Why it was refused. */
+	std::string error;
+	std::optional<std::int64_t> started;
+	std::optional<std::int64_t> ended;
+	std::vector<AnnouncementZoneReport> zones;
+};
+
 struct StatusReport {
 	std::string defaultSeat;
 	std::vector<SeatReport> seats;
 	std::vector<ZoneReport> zones;
 	/* By id. */
 	std::vector<ShareReport> shares;
+	/* By id. */
+	std::vector<AnnouncementReport> announcements;
 	std::vector<DeviceReport> unassignedDevices;
 	std::vector<StreamReport> unseatedStreams;
 	/* module-cabin's errors, then the entries of the state that could not be read. */
@@ -147,5 +189,52 @@ std::optional<ShareResult> parseShareReply(std::string_view reply, std::string_v
 
 /* What cabinctl prints when \a result is ok, e.g. "share 3: offered to rear-right". */
 std::string formatShareResult(const ShareRequest &request, const ShareResult &result);
+
+/*
+ * The seats and zones of `announce --to`: "all", or names separated by
+ * commas, each non-empty once blanks around it are dropped. On a bad list
+ * returns nullopt and sets \a error.
+ */
+std::optional<std::vector<std::string>> splitAnnounceTargets(std::string_view to,
+							     std::string &error);
+
+/*
+ * Checks the names of splitAnnounceTargets() against the `seats` and
+ * `zones` of \a state; returns why the first unknown one is refused.
+ */
+std::optional<std::string> checkAnnounceTargets(const JsonValue &state,
+						const std::vector<std::string> &targets);
+
+/*
+ * Checks `announce --role` against the `roles` of \a state: a class name or
+ * one of its media roles. Any role passes a state without `roles`.
+ */
+std::optional<std::string> checkAnnounceRole(const JsonValue &state, std::string_view role);
+
+/*
+ * The `announcements` of a `cabin.state` document, by id; none when the
+ * member is absent. Entries that cannot be read are skipped, as by readShares().
+ */
+std::vector<AnnouncementReport> readAnnouncements(const JsonValue &state,
+						  std::vector<std::string> &notes);
+
+/*
+ * The announcement of our stream \a stream, made by client \a client:
+ * node ids are reused, so entries listed before the stream existed (ids
+ * in \a earlier) and other clients' entries are not ours. The newest wins.
+ */
+std::optional<AnnouncementReport>
+findAnnouncement(const std::vector<AnnouncementReport> &announcements, std::uint32_t stream,
+		 std::uint32_t client, const std::vector<std::uint32_t> &earlier);
+
+/* Whether module-cabin is done with it: refused, done, or no zone still waiting or playing. */
+bool announcementSettled(const AnnouncementReport &announcement);
+/* Whether it played to the end in every zone it was for. */
+bool announcementDelivered(const AnnouncementReport &announcement);
+
+/* The delivery report of `announce`: a heading and one line per zone. */
+std::string formatAnnouncementText(const AnnouncementReport &announcement);
+/* The announcement as a JSON object, without a trailing newline. */
+std::string formatAnnouncementJson(const AnnouncementReport &announcement);
 
 } // namespace cabin

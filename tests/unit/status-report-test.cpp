@@ -248,5 +248,280 @@ TEST(StatusReport, ShareRequestsAndReplies)
 	EXPECT_FALSE(stringly->ok);
 }
 
+constexpr const char *kAnnouncementState = R"({"version":1,"default-seat":"driver",
+ "seats":[{"name":"driver","home-zone":"cabin","zones":["cabin"]},
+          {"name":"rear-right","home-zone":"rear-right","zones":["rear-right"]}],
+ "zones":[{"name":"cabin","kind":"shared","owner":"driver","devices":[],"active-roles":["Navigation"]},
+          {"name":"rear-right","kind":"personal","seat":"rear-right","devices":[],"active-roles":[]}],
+ "roles":[{"name":"Emergency","priority":100,"announcement":true,"media-roles":["Emergency","Alarm"]},
+          {"name":"Announcement","priority":80,"announcement":true,"media-roles":["Announcement"]},
+          {"name":"Media","priority":0,"announcement":false,"media-roles":["Music","Movie"]}],
+ "nodes":[{"id":30,"name":"cabin.speakers","role":"device","direction":"playback","seat":"driver","zone":"cabin","rank":0},
+          {"id":34,"name":"rear-right.headphones","role":"device","direction":"playback","seat":"rear-right","zone":"rear-right","rank":0},
+          {"id":75,"name":"music","role":"stream","direction":"playback","seat":"driver","zone":"cabin",
+           "role-class":"Media","action":"duck","gain":0.3,"by":"Navigation"},
+          {"id":76,"name":"nav","role":"stream","direction":"playback","seat":"driver","zone":"cabin",
+           "role-class":"Navigation","action":"mix","gain":1},
+          {"id":77,"name":"radio","role":"stream","direction":"playback","seat":"rear-right","zone":"rear-right",
+           "role-class":"Media","action":"cork","by":"Emergency"}],
+ "announcements":[
+   {"id":5,"stream":93,"client":88,"application":"cabinctl","media":"fire.wav","role":"Emergency",
+    "to":["all"],"state":"playing","started":1763800010000000,
+    "zones":[{"zone":"cabin","device":"cabin.speakers","state":"playing","started":1763800010000000},
+             {"zone":"rear-right","device":"","state":"no-device"}]},
+   {"id":"five","stream":93,"state":"done"},
+   {"id":4,"stream":93,"client":88,"application":"cabinctl","media":"seatbelt.wav","role":"Announcement",
+    "to":["rear-right"],"state":"done","started":1763800000123456,"ended":1763800002136456,
+    "zones":[{"zone":"rear-right","device":"rear-right.headphones","state":"done",
+              "started":1763800000123456,"ended":1763800002136456}]},
+   {"id":6,"stream":95,"client":90,"application":"nav","media":"turn.wav","role":"Navigation",
+    "to":["rear-right"],"state":"refused","error":"role Navigation is not an announcement role","zones":[]}],
+ "errors":[]})";
+
+TEST(StatusReport, AnnounceTargetsAreAllOrNamesSeparatedByCommas)
+{
+	std::string error;
+	EXPECT_EQ(splitAnnounceTargets("all", error), std::vector<std::string>{"all"});
+	EXPECT_EQ(splitAnnounceTargets("rear-right,cabin", error),
+		  (std::vector<std::string>{"rear-right", "cabin"}));
+	EXPECT_EQ(splitAnnounceTargets(" rear-right,\tcabin ", error),
+		  (std::vector<std::string>{"rear-right", "cabin"}));
+
+	for (std::string_view bad : {"", "a,,b", ",a", "a,", "a, ,b", " "}) {
+		error.clear();
+		EXPECT_FALSE(splitAnnounceTargets(bad, error)) << bad;
+		EXPECT_NE(error.find("--to '" + std::string(bad) + "'"), std::string::npos)
+			<< error;
+	}
+	EXPECT_FALSE(splitAnnounceTargets("all,driver", error));
+	EXPECT_EQ(error, "--to 'all,driver': 'all' cannot be combined with seat or zone names");
+}
+
+TEST(StatusReport, AnnounceTargetsAreSeatsOrZonesOfTheState)
+{
+	auto state = JsonValue::parse(kAnnouncementState);
+	ASSERT_TRUE(state);
+	EXPECT_FALSE(checkAnnounceTargets(*state, {"all"}));
+	/* A seat (driver), a zone (cabin), and both at once (rear-right). */
+	EXPECT_FALSE(checkAnnounceTargets(*state, {"driver", "cabin", "rear-right"}));
+	EXPECT_EQ(checkAnnounceTargets(*state, {"cabin", "trunk"}),
+		  "--to: no seat or zone is named 'trunk' (seats: driver, rear-right; zones: "
+		  "cabin, rear-right)");
+}
+
+TEST(StatusReport, AnnounceRoleIsAClassOrOneOfItsMediaRoles)
+{
+	auto state = JsonValue::parse(kAnnouncementState);
+	ASSERT_TRUE(state);
+	EXPECT_FALSE(checkAnnounceRole(*state, "Emergency"));
+	EXPECT_FALSE(checkAnnounceRole(*state, "Alarm"));
+	EXPECT_FALSE(checkAnnounceRole(*state, "Movie"));
+	EXPECT_EQ(checkAnnounceRole(*state, "emergency"),
+		  "--role 'emergency': not a role class or media role of one (classes: "
+		  "Emergency, Announcement, Media)");
+
+	/* A state from before role arbitration takes any role. */
+	auto old = JsonValue::parse(kState);
+	ASSERT_TRUE(old);
+	EXPECT_FALSE(checkAnnounceRole(*old, "Whatever"));
+}
+
+TEST(StatusReport, ReadsAnnouncementsAndSkipsMalformedEntries)
+{
+	auto state = JsonValue::parse(kAnnouncementState);
+	ASSERT_TRUE(state);
+	std::vector<std::string> notes;
+	std::vector<AnnouncementReport> announcements = readAnnouncements(*state, notes);
+
+	ASSERT_EQ(announcements.size(), 3u);
+	EXPECT_EQ(announcements[0].id, 4u);
+	EXPECT_EQ(announcements[0].client, 88u);
+	EXPECT_EQ(announcements[0].to, std::vector<std::string>{"rear-right"});
+	EXPECT_EQ(announcements[0].started, 1763800000123456);
+	ASSERT_EQ(announcements[0].zones.size(), 1u);
+	EXPECT_EQ(announcements[0].zones[0].device, "rear-right.headphones");
+	EXPECT_EQ(announcements[1].id, 5u);
+	EXPECT_FALSE(announcements[1].ended);
+	ASSERT_EQ(announcements[1].zones.size(), 2u);
+	EXPECT_FALSE(announcements[1].zones[1].started);
+	EXPECT_EQ(announcements[2].error, "role Navigation is not an announcement role");
+
+	ASSERT_EQ(notes.size(), 1u);
+	EXPECT_EQ(notes[0], "cabin.state announcements[1].id = \"five\": expected an "
+			    "announcement id; announcement skipped");
+
+	/* A state from before announcements has none, and says nothing about it. */
+	auto old = JsonValue::parse(kState);
+	ASSERT_TRUE(old);
+	notes.clear();
+	EXPECT_TRUE(readAnnouncements(*old, notes).empty());
+	EXPECT_TRUE(notes.empty());
+}
+
+TEST(StatusReport, OwnAnnouncementIsTheNewEntryOfOurStreamAndClient)
+{
+	auto state = JsonValue::parse(kAnnouncementState);
+	ASSERT_TRUE(state);
+	std::vector<std::string> notes;
+	std::vector<AnnouncementReport> announcements = readAnnouncements(*state, notes);
+
+	/* Node 93 was reused: the newest entry of our client is ours. */
+	auto own = findAnnouncement(announcements, 93, 88, {});
+	ASSERT_TRUE(own);
+	EXPECT_EQ(own->id, 5u);
+	/* Entries listed before our stream existed are an earlier stream's. */
+	EXPECT_FALSE(findAnnouncement(announcements, 93, 88, {4, 5}));
+	own = findAnnouncement(announcements, 93, 88, {5});
+	ASSERT_TRUE(own);
+	EXPECT_EQ(own->id, 4u);
+	/* Another client's, or another stream's, are not ours. */
+	EXPECT_FALSE(findAnnouncement(announcements, 93, 89, {}));
+	EXPECT_FALSE(findAnnouncement(announcements, 94, 88, {}));
+	/* An entry that does not name its client is taken by its stream alone. */
+	announcements[0].client.reset();
+	EXPECT_EQ(findAnnouncement(announcements, 93, 89, {5})->id, 4u);
+}
+
+TEST(StatusReport, AnnouncementIsSettledWhenNoZoneWaitsOrPlays)
+{
+	AnnouncementReport announcement;
+	announcement.state = "waiting";
+	EXPECT_FALSE(announcementSettled(announcement));
+	EXPECT_FALSE(announcementDelivered(announcement));
+
+	announcement.state = "playing";
+	announcement.zones = {{"cabin", "cabin.speakers", "playing", 1, {}},
+			      {"rear-right", "", "no-device", {}, {}}};
+	EXPECT_FALSE(announcementSettled(announcement));
+	announcement.zones[0].state = "lost";
+	EXPECT_TRUE(announcementSettled(announcement));
+	EXPECT_FALSE(announcementDelivered(announcement));
+
+	announcement.state = "done";
+	announcement.zones = {{"cabin", "cabin.speakers", "done", 1, 2}};
+	EXPECT_TRUE(announcementSettled(announcement));
+	EXPECT_TRUE(announcementDelivered(announcement));
+	announcement.zones.clear();
+	EXPECT_FALSE(announcementDelivered(announcement)) << "played nowhere";
+	announcement.id = 9;
+	announcement.role = "Announcement";
+	EXPECT_EQ(formatAnnouncementText(announcement),
+		  "announcement 9 (Announcement): done\n  (none of the zones shown)\n");
+
+	announcement.state = "refused";
+	EXPECT_TRUE(announcementSettled(announcement));
+	EXPECT_FALSE(announcementDelivered(announcement));
+}
+
+TEST(StatusReport, AnnouncementDeliveryReport)
+{
+	auto state = JsonValue::parse(kAnnouncementState);
+	ASSERT_TRUE(state);
+	std::vector<std::string> notes;
+	std::vector<AnnouncementReport> announcements = readAnnouncements(*state, notes);
+
+	EXPECT_EQ(formatAnnouncementText(announcements[0]),
+		  "announcement 4 (Announcement, seatbelt.wav): done\n"
+		  "  rear-right  rear-right.headphones  0.000 s - 2.013 s\n");
+	EXPECT_EQ(formatAnnouncementText(announcements[1]),
+		  "announcement 5 (Emergency, fire.wav): playing\n"
+		  "  cabin       cabin.speakers  playing since 0.000 s\n"
+		  "  rear-right  (no device)\n");
+	EXPECT_EQ(formatAnnouncementText(announcements[2]),
+		  "announcement 6 (Navigation, turn.wav): refused: role Navigation is not an "
+		  "announcement role\n");
+
+	/* A zone lost on the way shows how far it got; times count from the start. */
+	AnnouncementReport lost = announcements[0];
+	lost.state = "done";
+	lost.zones.push_back(
+		{"cabin", "cabin.speakers", "lost", 1763800000623456, 1763800001123456});
+	lost.media = "x\x1b[2J";
+	EXPECT_EQ(formatAnnouncementText(lost),
+		  "announcement 4 (Announcement, x?[2J): done\n"
+		  "  rear-right  rear-right.headphones  0.000 s - 2.013 s\n"
+		  "  cabin       cabin.speakers         lost  0.500 s - 1.000 s\n");
+
+	EXPECT_EQ(
+		formatAnnouncementJson(announcements[0]),
+		R"({"id":4,"stream":93,"client":88,"application":"cabinctl","media":"seatbelt.wav",)"
+		R"("role":"Announcement","to":["rear-right"],"state":"done","error":"",)"
+		R"("started":1763800000123456,"ended":1763800002136456,"zones":[{"zone":"rear-right",)"
+		R"("device":"rear-right.headphones","state":"done","started":1763800000123456,)"
+		R"("ended":1763800002136456}]})");
+	auto json = JsonValue::parse(formatAnnouncementJson(announcements[1]));
+	ASSERT_TRUE(json);
+	EXPECT_TRUE(json->find("ended")->isNull());
+	EXPECT_TRUE(json->find("zones")->items()[1].find("started")->isNull());
+}
+
+TEST(StatusReport, StatusShowsRolesDuckingAndAnnouncements)
+{
+	auto state = JsonValue::parse(kAnnouncementState);
+	ASSERT_TRUE(state);
+	StatusReport report = buildStatusReport(*state, {{75, 30}, {76, 30}}, {});
+
+	ASSERT_EQ(report.seats[0].streams.size(), 2u);
+	EXPECT_EQ(report.seats[0].streams[0].gain, 0.3);
+	EXPECT_EQ(report.zones[0].activeRoles, std::vector<std::string>{"Navigation"});
+	ASSERT_EQ(report.announcements.size(), 3u);
+	ASSERT_EQ(report.errors.size(), 1u);
+
+	std::string text = formatStatusText(report);
+	EXPECT_NE(text.find("  │   ├─ music [75] → cabin.speakers [30]  role Media, ducked to 30 % "
+			    "by Navigation\n"
+			    "  │   └─ nav [76] → cabin.speakers [30]  role Navigation\n"),
+		  std::string::npos)
+		<< text;
+	EXPECT_NE(text.find("      └─ radio [77] (not linked)  role Media, corked by Emergency\n"),
+		  std::string::npos)
+		<< text;
+	EXPECT_NE(text.find("  ├─ cabin (shared, owner driver)  active roles: Navigation\n"),
+		  std::string::npos)
+		<< text;
+	EXPECT_NE(text.find("  └─ rear-right (personal, seat rear-right)\n"), std::string::npos)
+		<< text;
+	EXPECT_NE(text.find(" Announcements\n"
+			    "  ├─ announcement 4 (Announcement, cabinctl: seatbelt.wav) to "
+			    "rear-right: done\n"
+			    "  │   └─ rear-right  rear-right.headphones  0.000 s - 2.013 s\n"
+			    "  ├─ announcement 5 (Emergency, cabinctl: fire.wav) to all: playing\n"
+			    "  │   ├─ cabin       cabin.speakers  playing since 0.000 s\n"
+			    "  │   └─ rear-right  (no device)\n"
+			    "  └─ announcement 6 (Navigation, nav: turn.wav) to rear-right: "
+			    "refused: role Navigation is not an announcement role\n"
+			    " Errors\n"),
+		  std::string::npos)
+		<< text;
+
+	auto json = JsonValue::parse(formatStatusJson(report));
+	ASSERT_TRUE(json);
+	const JsonValue &music = json->find("seats")->items()[0].find("streams")->items()[0];
+	EXPECT_EQ(music.toJson(),
+		  R"({"id":75,"name":"music","direction":"playback","linked-to":[30],)"
+		  R"("role":"Media","action":"duck","gain":0.3,"by":"Navigation"})");
+	EXPECT_EQ(json->find("zones")->items()[0].find("active-roles")->toJson(),
+		  R"(["Navigation"])");
+	EXPECT_EQ(json->find("announcements")->items().size(), 3u);
+}
+
+TEST(StatusReport, StateWithoutArbitrationShowsStreamsAsBefore)
+{
+	auto state = JsonValue::parse(kState);
+	ASSERT_TRUE(state);
+	StatusReport report = buildStatusReport(*state, {{88, 32}}, {});
+	std::string text = formatStatusText(report);
+	EXPECT_NE(text.find("└─ film [88] → rl.headphones [32]\n"), std::string::npos) << text;
+	EXPECT_NE(text.find("(personal, seat rear-left)\n"), std::string::npos) << text;
+	EXPECT_EQ(text.find("Announcements"), std::string::npos) << text;
+
+	auto json = JsonValue::parse(formatStatusJson(report));
+	ASSERT_TRUE(json);
+	const JsonValue &film = json->find("seats")->items()[1].find("streams")->items()[0];
+	EXPECT_EQ(film.stringOr("role"), "");
+	EXPECT_TRUE(film.find("gain")->isNull());
+	EXPECT_EQ(json->find("announcements")->toJson(), "[]");
+}
+
 } // namespace
 } // namespace cabin
