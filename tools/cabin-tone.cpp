@@ -29,6 +29,8 @@ struct Options {
 	int channels = 2;
 	int rate = 48000;
 	double seconds = 0.0; /* 0: until stopped */
+	/* Pause the stream (pw_stream_set_active(false)) after this long, and stay connected. */
+	double pauseAfter = 0.0;
 	std::vector<std::pair<std::string, std::string>> props;
 };
 
@@ -38,6 +40,9 @@ struct Player {
 	pw_stream *stream = nullptr;
 	std::optional<cabin::ToneGenerator> tone;
 	std::uint64_t framesWritten = 0;
+	/* Signalled from the data thread; pw_stream_set_active() belongs to the main loop. */
+	spa_source *pause = nullptr;
+	bool pauseSignalled = false;
 };
 
 void usage(FILE *out)
@@ -45,8 +50,10 @@ void usage(FILE *out)
 	std::fprintf(out,
 		     "usage: cabin-tone [--remote NAME] [--freq HZ] [--amplitude A] "
 		     "[--channels N] [--rate HZ]\n"
-		     "                  [--seconds S] [KEY=VALUE ...]\n"
-		     "Plays a sine tone as a playback stream; KEY=VALUE become node properties.\n");
+		     "                  [--seconds S] [--pause-after S] [KEY=VALUE ...]\n"
+		     "Plays a sine tone as a playback stream; KEY=VALUE become node properties.\n"
+		     "--pause-after pauses the stream after S seconds of tone and keeps it "
+		     "connected.\n");
 }
 
 /* \context data thread: fills one buffer, no allocation. */
@@ -78,6 +85,18 @@ void onProcess(void *data)
 	if (player->options.seconds > 0 &&
 	    player->framesWritten >= player->options.seconds * player->options.rate)
 		pw_main_loop_quit(player->loop);
+	if (player->options.pauseAfter > 0 && !player->pauseSignalled &&
+	    player->framesWritten >= player->options.pauseAfter * player->options.rate) {
+		player->pauseSignalled = true;
+		pw_loop_signal_event(pw_main_loop_get_loop(player->loop), player->pause);
+	}
+}
+
+/* \context main loop: a paused stream is no longer scheduled, but stays linked. */
+void onPause(void *data, std::uint64_t)
+{
+	auto *player = static_cast<Player *>(data);
+	pw_stream_set_active(player->stream, false);
 }
 
 void onStateChanged(void *data, pw_stream_state, pw_stream_state state, const char *error)
@@ -119,7 +138,7 @@ bool parseArgs(int argc, char **argv, Options &options)
 			if (!(options.remote = next("--remote")))
 				return false;
 		} else if (arg == "--freq" || arg == "--amplitude" || arg == "--seconds" ||
-			   arg == "--channels" || arg == "--rate") {
+			   arg == "--pause-after" || arg == "--channels" || arg == "--rate") {
 			if (!(value = next(arg.c_str())))
 				return false;
 			char *end = nullptr;
@@ -135,6 +154,8 @@ bool parseArgs(int argc, char **argv, Options &options)
 				options.amplitude = number;
 			else if (arg == "--seconds")
 				options.seconds = number;
+			else if (arg == "--pause-after")
+				options.pauseAfter = number;
 			else if (arg == "--channels")
 				options.channels = static_cast<int>(number);
 			else
@@ -170,6 +191,7 @@ int main(int argc, char **argv)
 	player.loop = pw_main_loop_new(nullptr);
 	pw_loop_add_signal(pw_main_loop_get_loop(player.loop), SIGINT, onSignal, &player);
 	pw_loop_add_signal(pw_main_loop_get_loop(player.loop), SIGTERM, onSignal, &player);
+	player.pause = pw_loop_add_event(pw_main_loop_get_loop(player.loop), onPause, &player);
 
 	pw_properties *props = pw_properties_new(PW_KEY_MEDIA_TYPE, "Audio", PW_KEY_MEDIA_CATEGORY,
 						 "Playback", PW_KEY_MEDIA_ROLE, "Music", nullptr);

@@ -125,4 +125,68 @@ double peakLevel(const Recording &rec, unsigned channel, std::size_t from, std::
 	return static_cast<double>(peak) / 2147483648.0;
 }
 
+double toneLevel(const Recording &rec, unsigned channel, double frequency, std::size_t from,
+		 std::size_t frames)
+{
+	const std::size_t to = std::min(from + frames, rec.frames());
+	if (from >= to)
+		return 0.0;
+	const double w = 2 * M_PI * frequency / kRate;
+	const double coefficient = 2 * std::cos(w);
+	double s1 = 0, s2 = 0;
+	for (std::size_t i = from; i < to; i++) {
+		double s0 = rec.at(i, channel) / 2147483648.0 + coefficient * s1 - s2;
+		s2 = s1;
+		s1 = s0;
+	}
+	/* |X(w)| of the window; a sine of amplitude A gives A * N / 2. */
+	double re = s1 - s2 * std::cos(w);
+	double im = s2 * std::sin(w);
+	return 2 * std::sqrt(re * re + im * im) / static_cast<double>(to - from);
+}
+
+std::optional<ToneSpan> findTone(const Recording &rec, unsigned channel, double frequency,
+				 double minLevel, std::size_t from, std::size_t to)
+{
+	std::optional<ToneSpan> span;
+	to = std::min(to, rec.frames());
+	for (std::size_t at = from; at + kToneWindow <= to; at += kToneWindow / 4) {
+		if (toneLevel(rec, channel, frequency, at) < minLevel)
+			continue;
+		if (!span)
+			span = ToneSpan{at, at + kToneWindow};
+		span->end = at + kToneWindow;
+	}
+	return span;
+}
+
+std::size_t firstDeparture(const Recording &rec, unsigned channel, double background,
+			   std::size_t from, std::size_t to, double jump)
+{
+	const double twoCos = 2 * std::cos(2 * M_PI * background / kRate);
+	auto sample = [&](std::size_t frame) { return rec.at(frame, channel) / 2147483648.0; };
+	to = std::min(to, rec.frames());
+	for (std::size_t n = std::max<std::size_t>(from, 2); n < to; n++) {
+		bool gapEdge = rec.at(n, channel) == 0 ||
+			       (rec.at(n - 1, channel) == 0 && rec.at(n - 2, channel) == 0);
+		if (background > 0 && gapEdge)
+			continue;
+		if (std::abs(sample(n) - twoCos * sample(n - 1) + sample(n - 2)) > jump)
+			return n;
+	}
+	return to;
+}
+
+bool hasGap(const Recording &rec, unsigned channel, std::size_t from, std::size_t to)
+{
+	constexpr std::size_t kGap = 16;
+	std::size_t run = 0;
+	for (std::size_t i = from; i < std::min(to, rec.frames()); i++) {
+		run = rec.at(i, channel) == 0 ? run + 1 : 0;
+		if (run >= kGap)
+			return true;
+	}
+	return false;
+}
+
 } // namespace cabin::test
