@@ -81,7 +81,8 @@ std::vector<std::string> AnnouncementBook::resolveAddress(const Announcement &an
 			zones.push_back(zone);
 	};
 	address = trim(address);
-	if (address.empty() || address == "all") {
+	/* As in the announcement's `to`: an address without names means all zones. */
+	if (splitNames(address).empty() || address == "all") {
 		for (const ZoneConfig &zone : model_.config().zones)
 			add(zone.name);
 		return zones;

@@ -121,6 +121,9 @@ bool ZoneArbiter::settled(const Stream &other, std::int64_t now,
 	std::int64_t when = 0;
 	if (other.verdict.action == RoleAction::Cork)
 		when = other.corkedAt + ms(timing_.confirmTimeoutMs);
+	else if (!other.lowering)
+		/* Going back up (a restore) turns nothing down: nobody waits for it. */
+		return true;
 	else if (other.awaitingConfirm)
 		when = other.sentAt + ms(timing_.confirmTimeoutMs);
 	else
@@ -152,9 +155,13 @@ std::vector<GainCommand> ZoneArbiter::update(std::int64_t now)
 			stream.verdict = verdict;
 			generation_++;
 		}
-		if (!stream.audible)
+		/*
+		 * A corked stream keeps its gain until it is unlinked: raising it
+		 * now would swell it for the moment it still plays. It gets its
+		 * gain back when the cork ends, before it is linked again.
+		 */
+		if (!stream.audible || verdict.action == RoleAction::Cork)
 			continue;
-		/* A corked stream is unlinked; it comes back at full gain. */
 		float gain = verdict.action == RoleAction::Duck ? verdict.gain : 1.0f;
 		if (std::fabs(gain - stream.sentGain) <= kGainTolerance)
 			continue;
@@ -162,6 +169,7 @@ std::vector<GainCommand> ZoneArbiter::update(std::int64_t now)
 		if (stream.running)
 			ramp = gain < stream.sentGain ? timing_.duckRampMs : timing_.restoreRampMs;
 		commands.push_back({id, gain, ramp});
+		stream.lowering = gain < stream.sentGain;
 		stream.sentGain = gain;
 		stream.sentAt = now;
 		stream.rampMs = ramp;

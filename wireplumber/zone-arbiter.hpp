@@ -109,6 +109,8 @@ private:
 		float sentGain = 1.0f;
 		std::int64_t sentAt = 0;
 		int rampMs = 0;
+		/* Whether that gain is lower than the one before: only then do others wait. */
+		bool lowering = false;
 		bool awaitingConfirm = false;
 		std::int64_t settlesAt = 0;
 		/* When the stream's verdict became cork. */

@@ -1,0 +1,742 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Per-zone role arbitration and announcements on the sedan's simulated
+ * amplifier, with the real daemons: music plays in every zone, each at its
+ * own frequency (multiples of 50 Hz, so toneLevel() measures each apart on
+ * a channel that mixes them), and what a passenger would hear is read from
+ * the amplifier's recording: where an announcement begins, how loud the
+ * music is under it, and whether it is back up afterwards.
+ */
+#include <algorithm>
+#include <map>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "amp-recording.hpp"
+#include "sandbox-test.hpp"
+
+namespace cabin::test {
+namespace {
+
+const ClientOptions kAnnouncer{.remote = "cabin-announcer"};
+const ClientOptions kDriver{.remote = "cabin-driver"};
+const ClientOptions kRearLeft{.remote = "cabin-rear-left"};
+const ClientOptions kRearRight{.remote = "cabin-rear-right"};
+const ClientOptions kFrontPassenger{.remote = "cabin-front-passenger"};
+
+constexpr double kMusicAmplitude = 0.3;
+constexpr double kToneAmplitude = 0.4;
+/* Levels are exact but for 24-bit rounding and the odd xrun's gap in a window. */
+constexpr double kLevelTolerance = 0.006;
+/* Below this a tone is not there at all (an integer-cycle sine leaks nothing). */
+constexpr double kAbsent = 0.002;
+
+/* Each zone's music: who plays it, where it must land, and the amplifier's channels. */
+struct Zone {
+	std::string name;
+	ClientOptions client;
+	std::string music;
+	double frequency;
+	std::string device;
+	std::vector<unsigned> channels;
+};
+
+const std::vector<Zone> kZones = {
+	{"cabin", kDriver, "driver.music", 400, "cabin.speakers", {0, 1}},
+	{"rear-left", kRearLeft, "rear-left.music", 500, "rear-left.headphones", {4, 5}},
+	{"rear-right", kRearRight, "rear-right.music", 600, "rear-right.headphones", {6, 7}},
+	{"front-passenger",
+	 kFrontPassenger,
+	 "front-passenger.music",
+	 700,
+	 "front-passenger.headphones",
+	 {12, 13}},
+};
+
+const Zone &zone(const std::string &name)
+{
+	return *std::find_if(kZones.begin(), kZones.end(),
+			     [&](const Zone &zone) { return zone.name == name; });
+}
+
+constexpr double kAnnouncementFrequency = 1000;
+constexpr double kEmergencyFrequency = 1500;
+constexpr double kNavigationFrequency = 1200;
+constexpr double kCallFrequency = 900;
+constexpr double kPassengerFrequency = 1300;
+
+/* The duck levels of docs/announcements.md. */
+constexpr double kAnnouncementDuck = 0.2;
+constexpr double kEmergencyDuck = 0.1;
+constexpr double kNavigationDuck = 0.3;
+
+class AnnouncementTest : public SandboxTest
+{
+protected:
+	void SetUp() override { startSandbox(DaemonSandbox::sedan()); }
+
+	/* Starts the music of \a zones and waits until each plays on its zone's device. */
+	void playMusic(const std::vector<std::string> &zones)
+	{
+		for (const std::string &name : zones) {
+			const Zone &z = zone(name);
+			sandbox_->playTone(z.music, z.client,
+					   {"--freq", std::to_string(z.frequency), "--amplitude",
+					    std::to_string(kMusicAmplitude), "media.role=Music"});
+		}
+		for (const std::string &name : zones)
+			ASSERT_TRUE(sandbox_->waitForTargets(zone(name).music, {zone(name).device}))
+				<< zone(name).music << " did not reach " << zone(name).device;
+		/* Heard everywhere before anything else happens. */
+		playOn(kRate / 2);
+	}
+
+	void playAllMusic() { playMusic({"cabin", "rear-left", "rear-right", "front-passenger"}); }
+
+	/* Plays a tone as the announcer, or as \a client, with role \a role. */
+	pid_t playRole(const std::string &node, const ClientOptions &client,
+		       const std::string &role, double frequency, double seconds,
+		       std::vector<std::string> props = {})
+	{
+		std::vector<std::string> args{"--freq", std::to_string(frequency), "--amplitude",
+					      std::to_string(kToneAmplitude), "media.role=" + role};
+		if (seconds > 0) {
+			args.push_back("--seconds");
+			args.push_back(std::to_string(seconds));
+		}
+		args.insert(args.end(), props.begin(), props.end());
+		return sandbox_->playTone(node, client, args);
+	}
+
+	std::uint64_t framesPlayed()
+	{
+		auto value = sandbox_->ampStatus("sedan-amp.sock", "frames");
+		return value ? std::stoull(*value) : 0;
+	}
+
+	/* Waits until the amplifier has played \a frames more frames than now; returns the end. */
+	std::uint64_t playOn(std::uint64_t frames)
+	{
+		std::uint64_t target = framesPlayed() + frames;
+		EXPECT_TRUE(DaemonSandbox::waitFor([&] { return framesPlayed() >= target; }, 20s));
+		return framesPlayed();
+	}
+
+	/*
+	 * The recording, once it holds every frame played so far (it is written
+	 * behind), and the xruns the amplifier counted until then.
+	 */
+	std::optional<Recording> recording()
+	{
+		std::uint64_t played = framesPlayed();
+		xruns_ = xruns();
+		std::optional<Recording> rec;
+		DaemonSandbox::waitFor([&] {
+			rec = readAmpRecording(sandbox_->ampDirectory() + "/sedan-amp.wav");
+			return rec && rec->frames() >= played;
+		});
+		return rec;
+	}
+
+	/*
+	 * Whether a gap may excuse frames [from, to) of \a channel: when the
+	 * amplifier counted an xrun, or when every zone has a gap there, give
+	 * or take two windows (the whole graph stalled: on a loaded machine the
+	 * zones miss a few cycles each, not quite at the same frames, and the
+	 * amplifier counts no xrun). Never one zone's gap alone.
+	 */
+	bool excused(const Recording &rec, unsigned channel, std::size_t from, std::size_t to) const
+	{
+		if (!hasGap(rec, channel, from, to))
+			return false;
+		return xruns_ > 0 || std::all_of(kZones.begin(), kZones.end(), [&](const Zone &z) {
+			       return hasGap(rec, z.channels.front(), from - 2 * kToneWindow,
+					     to + 2 * kToneWindow);
+		       });
+	}
+
+	/* The first window in [from, to) with any of the tone of \a frequency, gaps excused. */
+	std::optional<std::size_t> anyOf(const Recording &rec, unsigned channel, double frequency,
+					 std::size_t from, std::size_t to) const
+	{
+		for (std::size_t at = from; at + kToneWindow <= std::min(to, rec.frames());
+		     at += kToneWindow / 4)
+			if (toneLevel(rec, channel, frequency, at) >= kAbsent &&
+			    !excused(rec, channel, at, at + kToneWindow))
+				return at;
+		return std::nullopt;
+	}
+
+	/* The tone of \a frequency is at \a level in the window at \a from, unless excused. */
+	::testing::AssertionResult levelIs(const Recording &rec, unsigned channel, double frequency,
+					   std::size_t from, double level) const
+	{
+		double measured = toneLevel(rec, channel, frequency, from);
+		if (std::abs(measured - level) <= kLevelTolerance ||
+		    excused(rec, channel, from, from + kToneWindow))
+			return ::testing::AssertionSuccess();
+		return ::testing::AssertionFailure()
+		       << frequency << " Hz at frame " << from << " of channel " << channel
+		       << " is at " << measured << ", not " << level << " (xruns " << xruns_ << ")";
+	}
+
+	int xruns_ = 0;
+
+	int xruns()
+	{
+		return std::stoi(sandbox_->ampStatus("sedan-amp.sock", "xruns").value_or("0"));
+	}
+
+	/* The report of the announcement whose stream is named \a media, from the state. */
+	std::optional<JsonValue> announcement(const std::string &media)
+	{
+		auto state = sandbox_->cabinState();
+		const JsonValue *list = state ? state->find("announcements") : nullptr;
+		if (!list)
+			return std::nullopt;
+		for (const JsonValue &entry : list->items())
+			if (entry.stringOr("media") == media)
+				return entry;
+		return std::nullopt;
+	}
+
+	bool announcementIs(const std::string &media, const std::string &state)
+	{
+		auto entry = announcement(media);
+		return entry && entry->stringOr("state") == state;
+	}
+
+	/* The zones of a report: zone name -> {device, state}. */
+	static std::map<std::string, std::pair<std::string, std::string>>
+	deliveries(const JsonValue &report)
+	{
+		std::map<std::string, std::pair<std::string, std::string>> zones;
+		if (const JsonValue *list = report.find("zones"))
+			for (const JsonValue &entry : list->items())
+				zones[entry.stringOr("zone")] = {entry.stringOr("device"),
+								 entry.stringOr("state")};
+		return zones;
+	}
+
+	/* The entry of node \a name in the state's `nodes`. */
+	std::optional<JsonValue> nodeState(const std::string &name)
+	{
+		auto state = sandbox_->cabinState();
+		const JsonValue *nodes = state ? state->find("nodes") : nullptr;
+		if (!nodes)
+			return std::nullopt;
+		for (const JsonValue &entry : nodes->items())
+			if (entry.stringOr("name") == name)
+				return entry;
+		return std::nullopt;
+	}
+
+	/* Waits until node \a name's state entry has \a action by \a by ("" for none). */
+	bool waitForVerdict(const std::string &name, const std::string &action,
+			    const std::string &by, std::chrono::milliseconds timeout = 10s)
+	{
+		return DaemonSandbox::waitFor(
+			[&] {
+				auto entry = nodeState(name);
+				return entry && entry->stringOr("action") == action &&
+				       entry->stringOr("by") == by;
+			},
+			timeout);
+	}
+
+	/*
+	 * The graph's quantum, as pw-top prints it for the amplifier's driving
+	 * zone (the line without "+" before its name).
+	 */
+	std::optional<std::size_t> quantum()
+	{
+		auto out = sandbox_->run({"pw-top", "-b", "-n", "2"}, ClientOptions::manager());
+		if (!out)
+			return std::nullopt;
+		std::optional<std::size_t> found;
+		std::istringstream lines(*out);
+		for (std::string line; std::getline(lines, line);) {
+			std::istringstream fields(line);
+			std::string status, id, quant;
+			fields >> status >> id >> quant;
+			bool driver = line.find(" + ") == std::string::npos;
+			bool zoneNode =
+				std::any_of(kZones.begin(), kZones.end(), [&](const Zone &z) {
+					return line.ends_with(" " + z.device);
+				});
+			if (driver && zoneNode && std::atoi(quant.c_str()) > 0)
+				found = std::stoul(quant);
+		}
+		return found;
+	}
+
+	/*
+	 * Frames [from, to) of \a channel where the sine of \a frequency is
+	 * not at \a level: the longest such run, in frames (0: at that level
+	 * throughout). An xrun leaves a short gap; a duck lasts.
+	 */
+	std::size_t longestDip(const Recording &rec, unsigned channel, double frequency,
+			       double level, std::size_t from, std::size_t to) const
+	{
+		std::size_t longest = 0;
+		std::optional<std::size_t> dipFrom;
+		for (std::size_t at = from; at + kToneWindow <= std::min(to, rec.frames());
+		     at += kToneWindow / 4) {
+			bool off = std::abs(toneLevel(rec, channel, frequency, at) - level) >
+					   kLevelTolerance &&
+				   !excused(rec, channel, at, at + kToneWindow);
+			if (off && !dipFrom)
+				dipFrom = at;
+			if (dipFrom)
+				longest = std::max(longest, at + kToneWindow - *dipFrom);
+			if (!off)
+				dipFrom.reset();
+		}
+		return longest;
+	}
+
+	/*
+	 * The music of \a z plays at full level and nothing of the tone of
+	 * \a frequency reaches its channels in frames [from, to), but where an
+	 * xrun left a gap.
+	 */
+	void expectUntouched(const Recording &rec, const Zone &z, double frequency,
+			     std::size_t from, std::size_t to)
+	{
+		for (unsigned channel : z.channels) {
+			std::string where = z.name + " channel " + std::to_string(channel);
+			auto heard = anyOf(rec, channel, frequency, from, to);
+			EXPECT_FALSE(heard) << where << " carries the tone of " << frequency
+					    << " Hz from frame " << *heard;
+			EXPECT_EQ(longestDip(rec, channel, z.frequency, kMusicAmplitude, from, to),
+				  0u)
+				<< where << ": the music left its full level";
+		}
+	}
+
+	/* Waits until the stream \a node ended by itself (its --seconds are over). */
+	bool waitForGone(const std::string &node, std::chrono::milliseconds timeout = 15s)
+	{
+		return DaemonSandbox::waitFor([&] { return !sandbox_->nodeId(node); }, timeout);
+	}
+
+	/* Where a tone of \a frequency is heard on a channel over music of \a background. */
+	struct Heard {
+		std::size_t onset; /* its first audible sample */
+		std::size_t end;   /* the end of its last window at half its level or more */
+	};
+	std::optional<Heard> hear(const Recording &rec, unsigned channel, double frequency,
+				  double level, double background, std::size_t from)
+	{
+		auto span = findTone(rec, channel, frequency, level / 2, from, rec.frames());
+		if (!span)
+			return std::nullopt;
+		/* Its first window at half level holds its first sample, or the one before does. */
+		std::size_t onset =
+			firstDeparture(rec, channel, background, span->begin - kToneWindow,
+				       span->begin + kToneWindow);
+		return Heard{onset, span->end};
+	}
+};
+
+TEST_F(AnnouncementTest, AnnouncementToAllIsHeardInEveryZoneOverDuckedMusic)
+{
+	ASSERT_NO_FATAL_FAILURE(playAllMusic());
+	std::optional<std::size_t> cycle = quantum();
+	ASSERT_TRUE(cycle) << "no quantum from pw-top";
+	std::size_t before = framesPlayed();
+	playRole("announcer.chime", kAnnouncer, "Announcement", kAnnouncementFrequency, 1.5);
+	ASSERT_TRUE(DaemonSandbox::waitFor(
+		[&] { return announcementIs("announcer.chime", "done"); }, 15s))
+		<< "the announcement never finished: "
+		<< (announcement("announcer.chime") ? announcement("announcer.chime")->toJson()
+						    : "not in the state");
+	/* The restore ramp (500 ms) is over a second later. */
+	playOn(kRate);
+
+	auto report = announcement("announcer.chime");
+	ASSERT_TRUE(report);
+	EXPECT_EQ(report->stringOr("role"), "Announcement");
+	std::map<std::string, std::pair<std::string, std::string>> expected;
+	for (const Zone &z : kZones)
+		expected[z.name] = {z.device, "done"};
+	EXPECT_EQ(deliveries(*report), expected) << report->toJson();
+
+	auto rec = recording();
+	ASSERT_TRUE(rec);
+	std::vector<std::size_t> onsets;
+	for (const Zone &z : kZones) {
+		for (unsigned channel : z.channels) {
+			std::string where = z.name + " channel " + std::to_string(channel);
+			EXPECT_TRUE(levelIs(*rec, channel, z.frequency, before - kToneWindow,
+					    kMusicAmplitude))
+				<< where << ": the music before the announcement";
+			auto heard = hear(*rec, channel, kAnnouncementFrequency, kToneAmplitude,
+					  z.frequency, before);
+			if (!heard) {
+				ADD_FAILURE() << where << ": the announcement is not heard";
+				continue;
+			}
+			/* An xrun at the first sample hides where it was. */
+			if (!excused(*rec, channel, heard->onset - kToneWindow,
+				     heard->onset + kToneWindow))
+				onsets.push_back(heard->onset);
+			EXPECT_TRUE(levelIs(*rec, channel, kAnnouncementFrequency,
+					    heard->onset + kToneWindow, kToneAmplitude))
+				<< where << ": the announcement at its own level";
+			/* Already down in the window before its first sample, and during it. */
+			EXPECT_TRUE(levelIs(*rec, channel, z.frequency, heard->onset - kToneWindow,
+					    kMusicAmplitude * kAnnouncementDuck))
+				<< where
+				<< ": the music just before the announcement's first sample";
+			EXPECT_TRUE(levelIs(*rec, channel, z.frequency, heard->onset,
+					    kMusicAmplitude * kAnnouncementDuck))
+				<< where << ": the music under the announcement's first 20 ms";
+			EXPECT_TRUE(levelIs(*rec, channel, z.frequency, heard->onset + kRate,
+					    kMusicAmplitude * kAnnouncementDuck))
+				<< where << ": the music under the announcement, 1 s in";
+			/* Back up once the 500 ms restore ramp is over. */
+			ASSERT_GE(rec->frames(), heard->end + kRate * 3 / 4 + kToneWindow);
+			EXPECT_TRUE(levelIs(*rec, channel, z.frequency, heard->end + kRate * 3 / 4,
+					    kMusicAmplitude))
+				<< where << ": the music after the announcement";
+		}
+	}
+	ASSERT_FALSE(onsets.empty());
+	auto [first, last] = std::minmax_element(onsets.begin(), onsets.end());
+	EXPECT_LT(*last - *first, *cycle)
+		<< "the zones heard the first sample in different cycles (quantum " << *cycle
+		<< ")";
+}
+
+TEST_F(AnnouncementTest, AnnouncementToOneSeatLeavesTheOthersAlone)
+{
+	ASSERT_NO_FATAL_FAILURE(playAllMusic());
+	std::size_t before = framesPlayed();
+	playRole("announcer.seatbelt", kAnnouncer, "Announcement", kAnnouncementFrequency, 1.5,
+		 {"cabin.announce.to=rear-right"});
+	ASSERT_TRUE(DaemonSandbox::waitFor(
+		[&] { return announcementIs("announcer.seatbelt", "done"); }, 15s));
+	std::size_t after = playOn(kRate);
+
+	auto report = announcement("announcer.seatbelt");
+	ASSERT_TRUE(report);
+	EXPECT_EQ(deliveries(*report), (std::map<std::string, std::pair<std::string, std::string>>{
+					       {"rear-right", {"rear-right.headphones", "done"}}}))
+		<< report->toJson();
+
+	auto rec = recording();
+	ASSERT_TRUE(rec);
+	const Zone &right = zone("rear-right");
+	for (unsigned channel : right.channels) {
+		auto heard = hear(*rec, channel, kAnnouncementFrequency, kToneAmplitude,
+				  right.frequency, before);
+		ASSERT_TRUE(heard) << "rear-right channel " << channel << " has no announcement";
+		EXPECT_TRUE(levelIs(*rec, channel, right.frequency, heard->onset - kToneWindow,
+				    kMusicAmplitude * kAnnouncementDuck))
+			<< "rear-right's music just before the announcement";
+		EXPECT_TRUE(levelIs(*rec, channel, kAnnouncementFrequency,
+				    heard->onset + kToneWindow, kToneAmplitude));
+	}
+	for (const char *name : {"cabin", "rear-left", "front-passenger"})
+		expectUntouched(*rec, zone(name), kAnnouncementFrequency, before, after);
+}
+
+TEST_F(AnnouncementTest, EmergencyDucksAPlayingAnnouncement)
+{
+	ASSERT_NO_FATAL_FAILURE(playAllMusic());
+	std::size_t before = framesPlayed();
+	playRole("announcer.traffic", kAnnouncer, "Announcement", kAnnouncementFrequency, 4);
+	ASSERT_TRUE(DaemonSandbox::waitFor(
+		[&] { return announcementIs("announcer.traffic", "playing"); }));
+	std::string id = announcement("announcer.traffic")->stringOr("id");
+	/* Heard for a moment on its own before the emergency comes. */
+	std::size_t emergencyAt = playOn(kRate / 2);
+	playRole("announcer.fire", kAnnouncer, "Emergency", kEmergencyFrequency, 1.5);
+	for (const Zone &z : kZones) {
+		std::string output = "cabin.announcement." + id + "." + z.name;
+		EXPECT_TRUE(waitForVerdict(output, "duck", "Emergency"))
+			<< output << ": "
+			<< (nodeState(output) ? nodeState(output)->toJson() : "gone");
+		auto entry = nodeState(output);
+		ASSERT_TRUE(entry);
+		EXPECT_EQ(entry->stringOr("role-class"), "Announcement");
+		EXPECT_NEAR(std::stod(entry->stringOr("gain", "-1")), kEmergencyDuck, 1e-6);
+	}
+	ASSERT_TRUE(DaemonSandbox::waitFor([&] { return announcementIs("announcer.fire", "done"); },
+					   15s));
+	ASSERT_TRUE(DaemonSandbox::waitFor(
+		[&] { return announcementIs("announcer.traffic", "done"); }, 15s));
+	auto fire = announcement("announcer.fire");
+	ASSERT_TRUE(fire);
+	EXPECT_EQ(fire->stringOr("role"), "Emergency");
+	EXPECT_EQ(deliveries(*fire).size(), kZones.size()) << fire->toJson();
+
+	auto rec = recording();
+	ASSERT_TRUE(rec);
+	for (const Zone &z : kZones) {
+		for (unsigned channel : z.channels) {
+			std::string where = z.name + " channel " + std::to_string(channel);
+			auto emergency = findTone(*rec, channel, kEmergencyFrequency,
+						  kToneAmplitude / 2, before, rec->frames());
+			ASSERT_TRUE(emergency) << where << ": the emergency is not heard";
+			std::size_t middle = (emergency->begin + emergency->end) / 2;
+			EXPECT_TRUE(
+				levelIs(*rec, channel, kEmergencyFrequency, middle, kToneAmplitude))
+				<< where << ": the emergency at full level";
+			EXPECT_TRUE(levelIs(*rec, channel, kAnnouncementFrequency, middle,
+					    kToneAmplitude * kEmergencyDuck))
+				<< where << ": the announcement under the emergency";
+			EXPECT_TRUE(levelIs(*rec, channel, z.frequency, middle,
+					    kMusicAmplitude * kEmergencyDuck))
+				<< where << ": the music under the emergency";
+			/* At full level before the emergency came, and down before it is heard. */
+			EXPECT_TRUE(levelIs(*rec, channel, kAnnouncementFrequency,
+					    emergencyAt - kToneWindow, kToneAmplitude))
+				<< where << ": the announcement before the emergency";
+			EXPECT_TRUE(levelIs(*rec, channel, kAnnouncementFrequency,
+					    emergency->begin - 2 * kToneWindow,
+					    kToneAmplitude * kEmergencyDuck))
+				<< where << ": the announcement just before the emergency is heard";
+		}
+	}
+}
+
+TEST_F(AnnouncementTest, NavigationDucksOnlyTheDriversMusic)
+{
+	ASSERT_NO_FATAL_FAILURE(playAllMusic());
+	std::size_t before = framesPlayed();
+	playRole("driver.navigation", kDriver, "Navigation", kNavigationFrequency, 2);
+	EXPECT_TRUE(waitForVerdict("driver.music", "duck", "Navigation"))
+		<< (nodeState("driver.music") ? nodeState("driver.music")->toJson() : "gone");
+	for (const char *name : {"rear-left", "rear-right", "front-passenger"}) {
+		auto entry = nodeState(zone(name).music);
+		ASSERT_TRUE(entry);
+		EXPECT_EQ(entry->stringOr("action"), "mix") << entry->toJson();
+		EXPECT_EQ(entry->stringOr("gain"), "1.000000") << entry->toJson();
+	}
+	ASSERT_TRUE(waitForGone("driver.navigation"));
+	std::size_t after = playOn(kRate);
+
+	auto rec = recording();
+	ASSERT_TRUE(rec);
+	const Zone &cabin = zone("cabin");
+	for (unsigned channel : cabin.channels) {
+		auto heard = hear(*rec, channel, kNavigationFrequency, kToneAmplitude,
+				  cabin.frequency, before);
+		ASSERT_TRUE(heard) << "the navigation prompt is not heard on channel " << channel;
+		EXPECT_TRUE(levelIs(*rec, channel, cabin.frequency, heard->onset - kToneWindow,
+				    kMusicAmplitude * kNavigationDuck))
+			<< "the driver's music just before the prompt";
+		EXPECT_TRUE(levelIs(*rec, channel, cabin.frequency, heard->onset + kRate,
+				    kMusicAmplitude * kNavigationDuck))
+			<< "the driver's music under the prompt";
+		EXPECT_TRUE(levelIs(*rec, channel, cabin.frequency, heard->end + kRate * 3 / 4,
+				    kMusicAmplitude))
+			<< "the driver's music after the prompt";
+	}
+	for (const char *name : {"rear-left", "rear-right", "front-passenger"})
+		expectUntouched(*rec, zone(name), kNavigationFrequency, before, after);
+}
+
+TEST_F(AnnouncementTest, APassengerCannotAnnounceToOtherSeats)
+{
+	ASSERT_NO_FATAL_FAILURE(playAllMusic());
+	std::size_t before = framesPlayed();
+	playRole("rear-left.shout", kRearLeft, "Announcement", kPassengerFrequency, 1.5,
+		 {"cabin.announce.to=all"});
+	EXPECT_TRUE(sandbox_->waitForTargets("rear-left.shout", {"rear-left.headphones"}))
+		<< "it plays in its own zone";
+	auto report = announcement("rear-left.shout");
+	ASSERT_TRUE(report);
+	EXPECT_EQ(report->stringOr("state"), "refused");
+	EXPECT_NE(report->stringOr("error").find("cabin.announce.to"), std::string::npos)
+		<< report->toJson();
+	EXPECT_TRUE(deliveries(*report).empty()) << report->toJson();
+	ASSERT_TRUE(waitForGone("rear-left.shout"));
+	std::size_t after = playOn(kRate);
+
+	auto rec = recording();
+	ASSERT_TRUE(rec);
+	for (unsigned channel : zone("rear-left").channels)
+		EXPECT_TRUE(findTone(*rec, channel, kPassengerFrequency, kToneAmplitude / 2, before,
+				     after))
+			<< "rear-left does not hear its own stream on channel " << channel;
+	for (const char *name : {"cabin", "rear-right", "front-passenger"})
+		expectUntouched(*rec, zone(name), kPassengerFrequency, before, after);
+}
+
+/* The first Props object with a `volume` in node \a id's pw-dump entry. */
+const JsonValue *streamProps(const JsonValue &graph, std::uint32_t id)
+{
+	for (const JsonValue &object : graph.items()) {
+		if (object.find("id")->toInt() != static_cast<std::int64_t>(id))
+			continue;
+		const JsonValue *info = object.find("info");
+		const JsonValue *params = info ? info->find("params") : nullptr;
+		const JsonValue *props = params ? params->find("Props") : nullptr;
+		if (props)
+			for (const JsonValue &entry : props->items())
+				if (entry.find("volume"))
+					return &entry;
+	}
+	return nullptr;
+}
+
+TEST_F(AnnouncementTest, StockToolsShowTheDuckAndKeepTheUsersVolume)
+{
+	ASSERT_NO_FATAL_FAILURE(playMusic({"cabin", "rear-left"}));
+	auto music = sandbox_->nodeId("driver.music");
+	ASSERT_TRUE(music);
+	/* The driver's own volume for the music: 0.5 in wpctl's cubic scale. */
+	int status = -1;
+	sandbox_->run({"wpctl", "set-volume", std::to_string(*music), "0.5"}, kDriver, &status);
+	ASSERT_EQ(status, 0);
+	auto userVolume = [&]() -> std::optional<std::vector<double>> {
+		auto graph = sandbox_->dump();
+		const JsonValue *props = graph ? streamProps(*graph, *music) : nullptr;
+		const JsonValue *volumes = props ? props->find("channelVolumes") : nullptr;
+		if (!volumes)
+			return std::nullopt;
+		std::vector<double> values;
+		for (const JsonValue &value : volumes->items())
+			values.push_back(std::stod(value.text()));
+		return values;
+	};
+	ASSERT_TRUE(DaemonSandbox::waitFor([&] {
+		auto volumes = userVolume();
+		return volumes && !volumes->empty() && std::abs(volumes->front() - 0.125) < 1e-3;
+	})) << "wpctl set-volume did not reach channelVolumes";
+	std::vector<double> before = *userVolume();
+
+	playRole("announcer.ferry", kAnnouncer, "Announcement", kAnnouncementFrequency, 3);
+	ASSERT_TRUE(waitForVerdict("driver.music", "duck", "Announcement"));
+	/* The duck is the stream's own `volume`; the user's channelVolumes stay. */
+	double volume = -1;
+	EXPECT_TRUE(DaemonSandbox::waitFor([&] {
+		auto graph = sandbox_->dump();
+		const JsonValue *props = graph ? streamProps(*graph, *music) : nullptr;
+		volume = props ? std::stod(props->find("volume")->text()) : -1;
+		return std::abs(volume - kAnnouncementDuck) < 1e-3;
+	})) << "pw-dump shows volume "
+	    << volume;
+	EXPECT_EQ(userVolume(), before);
+	auto shown = sandbox_->run({"wpctl", "get-volume", std::to_string(*music)},
+				   ClientOptions::manager());
+	ASSERT_TRUE(shown);
+	EXPECT_NE(shown->find("Volume: 0.50"), std::string::npos) << *shown;
+
+	/* The fan-out is visible to the stock tools: a sink and one output per zone. */
+	std::string id = announcement("announcer.ferry")->stringOr("id");
+	std::string sink = "cabin.announcement." + id;
+	EXPECT_TRUE(sandbox_->nodeId(sink));
+	for (const Zone &z : kZones) {
+		std::string output = sink + "." + z.name;
+		auto node = sandbox_->nodeId(output);
+		ASSERT_TRUE(node) << output << " is not in pw-dump";
+		/* The sink feeds its outputs inside the module: their only link is to the device.
+		 */
+		EXPECT_EQ(sandbox_->linkedTargets(output), std::set<std::string>{z.device});
+		auto inspect = sandbox_->run({"wpctl", "inspect", std::to_string(*node)},
+					     ClientOptions::manager());
+		ASSERT_TRUE(inspect) << "wpctl inspect " << *node;
+		EXPECT_NE(inspect->find("cabin.zone = \"" + z.name + "\""), std::string::npos)
+			<< *inspect;
+		EXPECT_NE(inspect->find("media.role = \"Announcement\""), std::string::npos)
+			<< *inspect;
+	}
+	EXPECT_EQ(sandbox_->linkedTargets("announcer.ferry"), std::set<std::string>{sink});
+
+	/* Once it is over the duck goes, and the user's volume is still the user's. */
+	ASSERT_TRUE(waitForGone("announcer.ferry"));
+	EXPECT_TRUE(DaemonSandbox::waitFor([&] {
+		auto graph = sandbox_->dump();
+		const JsonValue *props = graph ? streamProps(*graph, *music) : nullptr;
+		return props && std::stod(props->find("volume")->text()) == 1.0;
+	}));
+	EXPECT_EQ(userVolume(), before);
+	EXPECT_FALSE(sandbox_->nodeId(sink)) << "the fan-out is unloaded";
+}
+
+TEST_F(AnnouncementTest, ACallCorksTheDriversMusic)
+{
+	ASSERT_NO_FATAL_FAILURE(playMusic({"cabin", "rear-left"}));
+	std::size_t before = framesPlayed();
+	playRole("driver.call", kDriver, "Communication", kCallFrequency, 2);
+	EXPECT_TRUE(sandbox_->waitForTargets("driver.music", {})) << "the music is not unlinked";
+	EXPECT_TRUE(waitForVerdict("driver.music", "cork", "Communication"));
+	EXPECT_EQ(sandbox_->linkedTargets("driver.call"), std::set<std::string>{"cabin.speakers"});
+	EXPECT_EQ(sandbox_->linkedTargets("rear-left.music"),
+		  std::set<std::string>{"rear-left.headphones"});
+	ASSERT_TRUE(waitForGone("driver.call"));
+	EXPECT_TRUE(sandbox_->waitForTargets("driver.music", {"cabin.speakers"}))
+		<< "the music is not linked again after the call";
+	EXPECT_TRUE(waitForVerdict("driver.music", "mix", ""));
+	std::size_t after = playOn(kRate);
+
+	auto rec = recording();
+	ASSERT_TRUE(rec);
+	const Zone &cabin = zone("cabin");
+	for (unsigned channel : cabin.channels) {
+		std::string where = "channel " + std::to_string(channel);
+		auto call =
+			findTone(*rec, channel, kCallFrequency, kToneAmplitude / 2, before, after);
+		ASSERT_TRUE(call) << where << ": the call is not heard";
+		/* Silent for the whole call but its first and last windows. */
+		for (std::size_t at = call->begin + kToneWindow; at + 2 * kToneWindow < call->end;
+		     at += kToneWindow)
+			ASSERT_LT(toneLevel(*rec, channel, cabin.frequency, at), kAbsent)
+				<< where << ": the music is heard during the call at frame " << at;
+		EXPECT_TRUE(levelIs(*rec, channel, cabin.frequency, after - kToneWindow,
+				    kMusicAmplitude))
+			<< where << ": the music after the call";
+	}
+	expectUntouched(*rec, zone("rear-left"), kCallFrequency, before, after);
+}
+
+TEST_F(AnnouncementTest, APausedPromptDucksNothing)
+{
+	ASSERT_NO_FATAL_FAILURE(playMusic({"cabin"}));
+	std::size_t before = framesPlayed();
+	/* A navigation app that keeps its stream open between prompts. */
+	playRole("driver.navigation", kDriver, "Navigation", kNavigationFrequency, 0,
+		 {"--pause-after", "1"});
+	EXPECT_TRUE(waitForVerdict("driver.music", "duck", "Navigation"));
+	/* Paused, the prompt's stream still exists, and the music comes back up. */
+	EXPECT_TRUE(waitForVerdict("driver.music", "mix", ""));
+	EXPECT_TRUE(sandbox_->nodeId("driver.navigation"));
+	std::size_t after = playOn(kRate);
+	EXPECT_TRUE(sandbox_->nodeId("driver.navigation")) << "the prompt's stream is still there";
+	auto zoneState = [&]() -> std::optional<JsonValue> {
+		auto state = sandbox_->cabinState();
+		for (const JsonValue &entry : state->find("zones")->items())
+			if (entry.stringOr("name") == "cabin")
+				return entry;
+		return std::nullopt;
+	};
+	auto cabinZone = zoneState();
+	ASSERT_TRUE(cabinZone);
+	EXPECT_EQ(cabinZone->find("active-roles")->toJson(), R"(["Media"])");
+
+	auto rec = recording();
+	ASSERT_TRUE(rec);
+	const Zone &cabin = zone("cabin");
+	for (unsigned channel : cabin.channels) {
+		auto prompt = findTone(*rec, channel, kNavigationFrequency, kToneAmplitude / 2,
+				       before, after);
+		ASSERT_TRUE(prompt) << "the prompt is not heard on channel " << channel;
+		EXPECT_TRUE(levelIs(*rec, channel, cabin.frequency, prompt->begin + kToneWindow,
+				    kMusicAmplitude * kNavigationDuck))
+			<< "the music under the prompt";
+		EXPECT_FALSE(anyOf(*rec, channel, kNavigationFrequency, prompt->end + kToneWindow,
+				   after))
+			<< "the prompt goes on after its pause";
+		EXPECT_TRUE(levelIs(*rec, channel, cabin.frequency, after - kToneWindow,
+				    kMusicAmplitude))
+			<< "the music is back up while the paused prompt's stream stays";
+	}
+}
+
+} // namespace
+} // namespace cabin::test
