@@ -10,10 +10,7 @@ namespace {
 
 std::string entryKey(std::string_view section, std::size_t index, std::string_view name)
 {
-	std::string key = std::string(section) + "[" + std::to_string(index) + "]";
-	if (!name.empty())
-		key += " (" + std::string(name) + ")";
-	return key;
+	return sectionEntryKey(section, index, name);
 }
 
 std::string describe(const JsonValue *value)
@@ -55,20 +52,7 @@ private:
 
 	std::optional<JsonValue> parseSection(std::string_view name, std::string_view text)
 	{
-		if (text.empty())
-			return std::nullopt;
-		std::string parseError;
-		std::optional<JsonValue> value = JsonValue::parse(text, &parseError);
-		if (!value) {
-			error(std::string(name) + ": " + parseError + "; section ignored");
-			return std::nullopt;
-		}
-		if (!value->isArray()) {
-			error(std::string(name) + " = " + value->toJson() +
-			      ": expected an array; section ignored");
-			return std::nullopt;
-		}
-		return value;
+		return parseArraySection(name, text, config_.errors);
 	}
 
 	void parseSeat(std::size_t index, const JsonValue &entry)
@@ -294,6 +278,33 @@ private:
 };
 
 } // namespace
+
+std::optional<JsonValue> parseArraySection(std::string_view name, std::string_view text,
+					   std::vector<std::string> &errors)
+{
+	if (text.empty())
+		return std::nullopt;
+	std::string parseError;
+	std::optional<JsonValue> value = JsonValue::parse(text, &parseError);
+	if (!value) {
+		errors.push_back(std::string(name) + ": " + parseError + "; section ignored");
+		return std::nullopt;
+	}
+	if (!value->isArray()) {
+		errors.push_back(std::string(name) + " = " + value->toJson() +
+				 ": expected an array; section ignored");
+		return std::nullopt;
+	}
+	return value;
+}
+
+std::string sectionEntryKey(std::string_view section, std::size_t index, std::string_view name)
+{
+	std::string key = std::string(section) + "[" + std::to_string(index) + "]";
+	if (!name.empty())
+		key += " (" + std::string(name) + ")";
+	return key;
+}
 
 const SeatConfig *CabinConfig::findSeat(std::string_view name) const
 {

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "json.hpp"
 #include "match-rules.hpp"
 
 namespace cabin {
@@ -53,6 +54,17 @@ struct CabinConfig {
 	/* Zones \a seat may play to: its personal zones and the shared zones it owns. */
 	bool seatMayUse(std::string_view seat, const ZoneConfig &zone) const;
 };
+
+/*
+ * Parses one config section that must be an array, given as SPA-JSON text:
+ * nothing for an absent (empty) section, and nothing plus a message in
+ * \a errors when it does not parse or is not an array.
+ */
+std::optional<JsonValue> parseArraySection(std::string_view name, std::string_view text,
+					   std::vector<std::string> &errors);
+
+/* "section[index] (name)": how messages name an entry. */
+std::string sectionEntryKey(std::string_view section, std::size_t index, std::string_view name);
 
 /*
  * Parses the two sections, given as SPA-JSON text (an empty view means the

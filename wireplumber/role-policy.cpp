@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <optional>
 
+#include "cabin-config.hpp"
 #include "json.hpp"
 
 namespace cabin {
@@ -31,10 +32,7 @@ std::vector<RoleRule> builtinRules()
 
 std::string entryKey(std::string_view section, std::size_t index, std::string_view name)
 {
-	std::string key = std::string(section) + "[" + std::to_string(index) + "]";
-	if (!name.empty())
-		key += " (" + std::string(name) + ")";
-	return key;
+	return sectionEntryKey(section, index, name);
 }
 
 std::optional<float> toGain(const JsonValue &value)
@@ -87,20 +85,7 @@ private:
 
 	std::optional<JsonValue> parseSection(std::string_view name, std::string_view text)
 	{
-		if (text.empty())
-			return std::nullopt;
-		std::string parseError;
-		std::optional<JsonValue> value = JsonValue::parse(text, &parseError);
-		if (!value) {
-			error(std::string(name) + ": " + parseError + "; section ignored");
-			return std::nullopt;
-		}
-		if (!value->isArray()) {
-			error(std::string(name) + " = " + value->toJson() +
-			      ": expected an array; section ignored");
-			return std::nullopt;
-		}
-		return value;
+		return parseArraySection(name, text, config_.errors);
 	}
 
 	RoleClass *findRole(std::string_view name)

@@ -51,6 +51,7 @@
 #include <unistd.h>
 #include <vector>
 
+#include "amp-control.hpp"
 #include "amp-recording.hpp"
 #include "daemon-sandbox.hpp"
 #include "percentile.hpp"
@@ -59,9 +60,11 @@ namespace cabin::bench {
 namespace {
 
 using namespace std::chrono_literals;
+using test::AmpCounters;
 using test::ClientOptions;
 using test::DaemonSandbox;
 using test::kRate;
+using test::readAmp;
 using test::SandboxOptions;
 
 constexpr int kSizes[] = {4, 8, 16};
@@ -255,58 +258,6 @@ std::string stockRolesText(int zones)
 	}
 	text << "]\n";
 	return text.str();
-}
-
-struct AmpCounters {
-	std::uint64_t frames = 0;
-	std::uint64_t xruns = 0;
-	std::uint64_t dropped = 0;
-	bool running = false;
-};
-
-/* The amplifier's counters straight from its control socket (see share-cycle). */
-std::optional<AmpCounters> readAmp(const std::string &socketPath)
-{
-	sockaddr_un addr{};
-	if (socketPath.size() >= sizeof(addr.sun_path))
-		return std::nullopt;
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return std::nullopt;
-	addr.sun_family = AF_UNIX;
-	std::memcpy(addr.sun_path, socketPath.c_str(), socketPath.size() + 1);
-	timeval timeout{1, 0};
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
-	std::string reply;
-	if (connect(fd, reinterpret_cast<sockaddr *>(&addr), sizeof(addr)) == 0 &&
-	    write(fd, "status\n", 7) == 7) {
-		char buffer[512];
-		for (ssize_t n; (n = read(fd, buffer, sizeof(buffer))) > 0;)
-			reply.append(buffer, static_cast<std::size_t>(n));
-	}
-	close(fd);
-	AmpCounters counters;
-	bool seen = false;
-	std::istringstream lines(reply);
-	for (std::string line; std::getline(lines, line);) {
-		auto eq = line.find('=');
-		if (eq == std::string::npos)
-			continue;
-		std::string key = line.substr(0, eq);
-		std::string text = line.substr(eq + 1);
-		std::uint64_t value = std::strtoull(text.c_str(), nullptr, 10);
-		if (key == "frames")
-			counters.frames = value, seen = true;
-		else if (key == "xruns")
-			counters.xruns = value;
-		else if (key == "record-dropped")
-			counters.dropped = value;
-		else if (key == "state")
-			counters.running = text == "running";
-	}
-	if (!seen)
-		return std::nullopt;
-	return counters;
 }
 
 std::int64_t wallMicroseconds()
