@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <pipewire/module.h>
+#include <spa/param/audio/raw.h>
+#include <spa/pod/iter.h>
 
 WP_DEFINE_LOCAL_LOG_TOPIC("m-cabin")
 
@@ -157,6 +159,11 @@ void CabinModule::enable(WpTransition *transition)
 
 void CabinModule::disable()
 {
+	/* A device must not stay raised for an emergency that nobody will end. */
+	for (const auto &[zone, override] : floorOverrides_)
+		if (override.applied && nodes_)
+			setDeviceVolume(override.device, override.mute, override.volumes);
+	floorOverrides_.clear();
 	if (settings_ && settingsSubscription_)
 		wp_settings_unsubscribe(settings_, settingsSubscription_);
 	settingsSubscription_ = 0;
@@ -1036,10 +1043,119 @@ void CabinModule::sendGain(const GainCommand &command)
 		       arbiter_.verdict(command.node).by.c_str());
 }
 
+namespace {
+
+/* A device's mute and channel volumes from its cached Props; false when it has none. */
+bool readDeviceVolume(WpNode *node, bool &mute, std::vector<float> &volumes)
+{
+	g_autoptr(WpIterator) it =
+		wp_pipewire_object_enum_params_sync(WP_PIPEWIRE_OBJECT(node), "Props", nullptr);
+	g_auto(GValue) item = G_VALUE_INIT;
+	for (; it && wp_iterator_next(it, &item); g_value_unset(&item)) {
+		auto *pod = static_cast<WpSpaPod *>(g_value_get_boxed(&item));
+		g_autoptr(WpSpaPod) channelVolumes = nullptr;
+		gboolean muted = FALSE;
+		if (!wp_spa_pod_get_object(pod, nullptr, "mute", "?b", &muted, "channelVolumes",
+					   "?P", &channelVolumes, nullptr) ||
+		    !channelVolumes)
+			continue;
+		float values[SPA_AUDIO_MAX_CHANNELS];
+		std::uint32_t n =
+			spa_pod_copy_array(wp_spa_pod_get_spa_pod(channelVolumes), SPA_TYPE_Float,
+					   values, SPA_AUDIO_MAX_CHANNELS);
+		if (n == 0)
+			continue;
+		mute = muted;
+		volumes.assign(values, values + n);
+		return true;
+	}
+	return false;
+}
+
+} // namespace
+
+void CabinModule::setDeviceVolume(std::uint32_t device, bool mute,
+				  const std::vector<float> &volumes)
+{
+	g_autoptr(WpNode) node = static_cast<WpNode *>(
+		wp_object_manager_lookup(nodes_, WP_TYPE_NODE, WP_CONSTRAINT_TYPE_G_PROPERTY,
+					 "bound-id", "=u", device, nullptr));
+	if (!node)
+		return;
+	g_autoptr(WpSpaPodBuilder) builder =
+		wp_spa_pod_builder_new_object("Spa:Pod:Object:Param:Props", "Props");
+	wp_spa_pod_builder_add(builder, "channelVolumes", "a", sizeof(float), SPA_TYPE_Float,
+			       static_cast<guint>(volumes.size()), volumes.data(), "mute", "b",
+			       mute, nullptr);
+	wp_pipewire_object_set_param(WP_PIPEWIRE_OBJECT(node), "Props", 0,
+				     wp_spa_pod_builder_end(builder));
+}
+
+void CabinModule::prepareFloors(const std::map<std::string, ZoneArbiter::FloorRequest> &floors)
+{
+	/* Emergencies that ended: the user's settings come back. */
+	for (auto it = floorOverrides_.begin(); it != floorOverrides_.end();) {
+		if (floors.contains(it->first)) {
+			++it;
+			continue;
+		}
+		if (it->second.applied)
+			setDeviceVolume(it->second.device, it->second.mute, it->second.volumes);
+		wp_info_object(plugin_,
+			       "zone %s: emergency over; device %u back to the user's volume",
+			       it->first.c_str(), it->second.device);
+		arbiter_.setZoneFactor(it->first, 1.0f);
+		it = floorOverrides_.erase(it);
+	}
+	for (const auto &[zone, request] : floors) {
+		if (floorOverrides_.contains(zone))
+			continue;
+		std::optional<std::uint32_t> device = model_.bestDevice(zone, Direction::Playback);
+		g_autoptr(WpNode) node =
+			device ? static_cast<WpNode *>(wp_object_manager_lookup(
+					 nodes_, WP_TYPE_NODE, WP_CONSTRAINT_TYPE_G_PROPERTY,
+					 "bound-id", "=u", *device, nullptr))
+			       : nullptr;
+		FloorOverride override;
+		if (!node || !readDeviceVolume(node, override.mute, override.volumes))
+			continue;
+		float level = override.mute ? 0.0f
+					    : *std::max_element(override.volumes.begin(),
+								override.volumes.end());
+		if (level >= request.floor)
+			continue;
+		override.device = *device;
+		override.floor = request.floor;
+		/* The others stay where the user put them, relative to the raised device. */
+		arbiter_.setZoneFactor(zone, level / request.floor);
+		wp_info_object(plugin_,
+			       "zone %s: device %u is at %.3f%s, below an emergency's floor %.3f; "
+			       "raising it while the emergency plays",
+			       zone.c_str(), *device, level, override.mute ? " (muted)" : "",
+			       request.floor);
+		floorOverrides_[zone] = std::move(override);
+	}
+}
+
+void CabinModule::applyFloors(const std::map<std::string, ZoneArbiter::FloorRequest> &floors)
+{
+	/* Once the emergency is released, the others being down already. */
+	for (auto &[zone, override] : floorOverrides_) {
+		auto request = floors.find(zone);
+		if (override.applied || request == floors.end() || !request->second.released)
+			continue;
+		setDeviceVolume(override.device, false,
+				std::vector<float>(override.volumes.size(), override.floor));
+		override.applied = true;
+	}
+}
+
 void CabinModule::arbitrate()
 {
+	prepareFloors(arbiter_.floors(g_get_monotonic_time()));
 	for (const GainCommand &command : arbiter_.update(g_get_monotonic_time()))
 		sendGain(command);
+	applyFloors(arbiter_.floors(g_get_monotonic_time()));
 	/* Held streams released and corks set or lifted take effect through linking. */
 	if (arbiter_.generation() != arbiterGeneration_) {
 		arbiterGeneration_ = arbiter_.generation();

@@ -93,6 +93,10 @@ private:
 	/* Runs the arbiter: sends gains, re-links what it released or corked, arms its timer. */
 	void arbitrate();
 	void sendGain(const GainCommand &command);
+	/* Emergency floors: a quiet or muted device is raised while an emergency plays there. */
+	void prepareFloors(const std::map<std::string, ZoneArbiter::FloorRequest> &floors);
+	void applyFloors(const std::map<std::string, ZoneArbiter::FloorRequest> &floors);
+	void setDeviceVolume(std::uint32_t device, bool mute, const std::vector<float> &volumes);
 	void readArbiterTiming();
 	StateExtras stateExtras() const;
 	void admitSessionManager(WpClient *client);
@@ -139,6 +143,15 @@ private:
 		~FanOut();
 	};
 	std::map<std::uint32_t, std::unique_ptr<FanOut>> fanOuts_;
+	/* Per zone, a device raised to an emergency's floor, and the user's settings to restore. */
+	struct FloorOverride {
+		std::uint32_t device = 0;
+		bool mute = false;
+		std::vector<float> volumes;
+		float floor = 0.0f;
+		bool applied = false;
+	};
+	std::map<std::string, FloorOverride> floorOverrides_;
 	/* The arbiter's generation last acted on (links follow its holds and corks). */
 	std::uint64_t arbiterGeneration_ = 0;
 	GSource *arbiterTimer_ = nullptr;

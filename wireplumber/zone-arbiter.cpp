@@ -134,6 +134,44 @@ bool ZoneArbiter::settled(const Stream &other, std::int64_t now,
 	return false;
 }
 
+void ZoneArbiter::setZoneFactor(const std::string &zone, float factor)
+{
+	if (factor >= 1.0f - kGainTolerance)
+		zoneFactors_.erase(zone);
+	else
+		zoneFactors_[zone] = factor;
+}
+
+float ZoneArbiter::zoneFactor(const Stream &stream) const
+{
+	const Stream *leader = stream.follows ? find(*stream.follows) : &stream;
+	const RoleClass *role = policy_.find(leader ? leader->role : stream.role);
+	if (role && role->floor > 0.0f)
+		return 1.0f;
+	float factor = 1.0f;
+	for (const std::string &zone : stream.zones)
+		if (auto it = zoneFactors_.find(zone); it != zoneFactors_.end())
+			factor = std::min(factor, it->second);
+	return factor;
+}
+
+std::map<std::string, ZoneArbiter::FloorRequest> ZoneArbiter::floors(std::int64_t now) const
+{
+	std::map<std::string, FloorRequest> result;
+	for (const auto &[id, stream] : streams_) {
+		const Stream *leader = stream.follows ? find(*stream.follows) : &stream;
+		const RoleClass *role = leader ? policy_.find(leader->role) : nullptr;
+		if (!role || role->floor <= 0.0f || !activeAt(stream, now))
+			continue;
+		for (const std::string &zone : stream.zones) {
+			FloorRequest &request = result[zone];
+			request.floor = std::max(request.floor, role->floor);
+			request.released = request.released && !leader->held;
+		}
+	}
+	return result;
+}
+
 std::vector<GainCommand> ZoneArbiter::update(std::int64_t now)
 {
 	std::vector<GainCommand> commands;
@@ -163,6 +201,7 @@ std::vector<GainCommand> ZoneArbiter::update(std::int64_t now)
 		if (!stream.audible || verdict.action == RoleAction::Cork)
 			continue;
 		float gain = verdict.action == RoleAction::Duck ? verdict.gain : 1.0f;
+		gain *= zoneFactor(stream);
 		if (std::fabs(gain - stream.sentGain) <= kGainTolerance)
 			continue;
 		int ramp = 0;

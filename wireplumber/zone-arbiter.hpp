@@ -67,6 +67,22 @@ public:
 	void setBlocked(std::uint32_t id, bool blocked);
 
 	/*
+	 * A factor on the gain of every stream of \a zone whose class has no
+	 * floor: while module-cabin raises a quiet or muted device to an
+	 * emergency's floor, the zone's other streams keep the level the
+	 * user chose. 1 removes it.
+	 */
+	void setZoneFactor(const std::string &zone, float factor);
+
+	/* A floor an active stream needs in a zone, and whether all who need it are released. */
+	struct FloorRequest {
+		float floor = 0.0f;
+		bool released = true;
+	};
+	/* Per zone, the highest floor its active streams' classes ask for. */
+	std::map<std::string, FloorRequest> floors(std::int64_t now) const;
+
+	/*
 	 * Decides again: returns the gains to send now, and releases the held
 	 * streams whose zones are ready for them.
 	 */
@@ -119,6 +135,7 @@ private:
 
 	const Stream *find(std::uint32_t id) const;
 	bool activeAt(const Stream &stream, std::int64_t now) const;
+	float zoneFactor(const Stream &stream) const;
 	std::vector<RolePlayer> players(std::int64_t now) const;
 	/* Whether \a other is already as low as its verdict wants; else when it will be. */
 	bool settled(const Stream &other, std::int64_t now,
@@ -128,6 +145,7 @@ private:
 	ArbiterTiming timing_;
 	std::map<std::uint32_t, Stream> streams_;
 	std::map<std::string, std::vector<std::string>> winners_;
+	std::map<std::string, float> zoneFactors_;
 	std::optional<std::int64_t> deadline_;
 	std::uint64_t generation_ = 0;
 };
