@@ -1156,6 +1156,9 @@ void CabinModule::arbitrate()
 	for (const GainCommand &command : arbiter_.update(g_get_monotonic_time()))
 		sendGain(command);
 	applyFloors(arbiter_.floors(g_get_monotonic_time()));
+	std::optional<std::int64_t> rampEnds;
+	for (const GainCommand &command : arbiter_.finishRamps(g_get_monotonic_time(), &rampEnds))
+		sendGain(command);
 	/* Held streams released and corks set or lifted take effect through linking. */
 	if (arbiter_.generation() != arbiterGeneration_) {
 		arbiterGeneration_ = arbiter_.generation();
@@ -1165,7 +1168,10 @@ void CabinModule::arbitrate()
 		g_source_destroy(arbiterTimer_);
 		g_clear_pointer(&arbiterTimer_, g_source_unref);
 	}
-	if (std::optional<std::int64_t> deadline = arbiter_.nextDeadline()) {
+	std::optional<std::int64_t> deadline = arbiter_.nextDeadline();
+	if (rampEnds && (!deadline || *rampEnds < *deadline))
+		deadline = rampEnds;
+	if (deadline) {
 		std::int64_t wait = std::max<std::int64_t>(0, *deadline - g_get_monotonic_time());
 		arbiterTimer_ = g_timeout_source_new(static_cast<guint>((wait + 999) / 1000));
 		g_source_set_callback(arbiterTimer_, onArbiterDeadline, this, nullptr);

@@ -291,6 +291,44 @@ TEST_F(ZoneArbiterTest, NavigationWaitsForTheConfirmAndTheRamp)
 	EXPECT_TRUE(update().empty());
 }
 
+TEST_F(ZoneArbiterTest, RampedGainIsSetAgainOnceTheRampIsOver)
+{
+	ASSERT_NO_FATAL_FAILURE(navigationOverMusic());
+	std::optional<std::int64_t> next;
+	/* Unconfirmed: the ramp has not started, there is nothing to finish. */
+	EXPECT_TRUE(arbiter_.finishRamps(now_, &next).empty());
+	EXPECT_FALSE(next);
+
+	advance(ms(5));
+	arbiter_.confirmGain(kMusic, 0.3f, now_);
+	const std::int64_t ends = now_ + ms(timing().duckRampMs);
+	advance(ms(timing().duckRampMs) - 1);
+	EXPECT_TRUE(arbiter_.finishRamps(now_, &next).empty());
+	EXPECT_EQ(next, ends);
+
+	/* Over: the same gain once more, without a ramp, and only once. */
+	now_ = ends;
+	next.reset();
+	std::vector<GainCommand> commands = arbiter_.finishRamps(now_, &next);
+	ASSERT_EQ(commands.size(), 1u) << describe(commands);
+	EXPECT_TRUE(hasCommand(commands, kMusic, 0.3f, 0));
+	EXPECT_FALSE(next);
+	EXPECT_TRUE(arbiter_.finishRamps(now_ + ms(100), &next).empty());
+}
+
+TEST_F(ZoneArbiterTest, UnrampedGainIsNotSetAgain)
+{
+	/* Music that is not running gets its duck at once: no ramp to finish. */
+	arbiter_.addStream(kMusic, "Media", {kCabin});
+	update();
+	arbiter_.addStream(kNavigation, "Navigation", {kCabin});
+	std::vector<GainCommand> commands = update();
+	EXPECT_TRUE(hasCommand(commands, kMusic, 0.3f, 0));
+	std::optional<std::int64_t> next;
+	EXPECT_TRUE(arbiter_.finishRamps(now_ + ms(1000), &next).empty());
+	EXPECT_FALSE(next);
+}
+
 TEST_F(ZoneArbiterTest, ConfirmOfAnotherGainDoesNotCount)
 {
 	ASSERT_NO_FATAL_FAILURE(navigationOverMusic());
@@ -811,6 +849,241 @@ TEST_F(ZoneArbiterTest, EmergencyDucksTheFollowerInItsZoneWhileTheInputKeepsDeci
 	EXPECT_TRUE(hasCommand(commands, kMusic, 1.0f, timing().restoreRampMs));
 	EXPECT_TRUE(hasCommand(commands, kRearFilm, 1.0f, timing().restoreRampMs));
 	EXPECT_EQ(commands.size(), 2u) << describe(commands);
+}
+
+/* ---- emergency floors and zone factors ---- */
+
+/* The floor requests of \a arbiter at \a now, as zone -> {floor, released}. */
+std::map<std::string, std::pair<float, bool>> floorsOf(const ZoneArbiter &arbiter, std::int64_t now)
+{
+	std::map<std::string, std::pair<float, bool>> result;
+	for (const auto &[zone, request] : arbiter.floors(now))
+		result[zone] = {request.floor, request.released};
+	return result;
+}
+
+TEST_F(ZoneArbiterTest, FloorsOnlyForActiveStreamsOfAFloorClass)
+{
+	EXPECT_TRUE(arbiter_.floors(now_).empty());
+	startRunning(kMusic, "Media", {kCabin});
+	startRunning(kRearFilm, "Media", {kRearLeft});
+	arbiter_.addStream(kNavigation, "Navigation", {kCabin});
+	arbiter_.addStream(kCall, "Communication", {kRearLeft});
+	update();
+	/* Active streams, none of a class with a floor. */
+	EXPECT_TRUE(arbiter_.floors(now_).empty());
+
+	arbiter_.addStream(kEmergency, "Emergency", {kCabin});
+	update();
+	ASSERT_FALSE(arbiter_.mayPlay(kEmergency));
+	/* Held, it counts, and is not released; rear-left asks for nothing. */
+	using Floors = std::map<std::string, std::pair<float, bool>>;
+	EXPECT_EQ(floorsOf(arbiter_, now_), (Floors{{kCabin, {0.5f, false}}}));
+
+	arbiter_.confirmGain(kMusic, 0.1f, now_);
+	advance(ms(timing().confirmTimeoutMs));
+	update();
+	ASSERT_TRUE(arbiter_.mayPlay(kEmergency));
+	EXPECT_EQ(floorsOf(arbiter_, now_), (Floors{{kCabin, {0.5f, true}}}));
+	arbiter_.setRunning(kEmergency, true, now_);
+	advance(ms(5000));
+	EXPECT_EQ(floorsOf(arbiter_, now_), (Floors{{kCabin, {0.5f, true}}}));
+
+	/* Paused, it asks for nothing any more; running again, it does. */
+	arbiter_.setRunning(kEmergency, false, now_);
+	EXPECT_TRUE(arbiter_.floors(now_).empty());
+	arbiter_.setRunning(kEmergency, true, now_);
+	EXPECT_EQ(floorsOf(arbiter_, now_), (Floors{{kCabin, {0.5f, true}}}));
+	arbiter_.removeStream(kEmergency);
+	EXPECT_TRUE(arbiter_.floors(now_).empty());
+}
+
+TEST_F(ZoneArbiterTest, FloorsOfAnAnnouncedEmergencyCountThroughItsInput)
+{
+	/* The input is an Emergency; its outputs' own role does not matter. */
+	arbiter_.addStream(kInput, "Emergency", {kCabin, kRearLeft}, std::nullopt, false);
+	arbiter_.addStream(kOutputCabin, "Media", {kCabin}, kInput);
+	arbiter_.addStream(kOutputRearLeft, "Media", {kRearLeft}, kInput);
+	arbiter_.setBlocked(kInput, true);
+	update();
+	using Floors = std::map<std::string, std::pair<float, bool>>;
+	/* The outputs are never held, but their leader is: not released. */
+	EXPECT_EQ(floorsOf(arbiter_, now_),
+		  (Floors{{kCabin, {0.5f, false}}, {kRearLeft, {0.5f, false}}}));
+
+	arbiter_.setBlocked(kInput, false);
+	update();
+	ASSERT_TRUE(arbiter_.mayPlay(kInput));
+	EXPECT_EQ(floorsOf(arbiter_, now_),
+		  (Floors{{kCabin, {0.5f, true}}, {kRearLeft, {0.5f, true}}}));
+	arbiter_.setRunning(kInput, true, now_);
+	arbiter_.setRunning(kOutputCabin, true, now_);
+	arbiter_.setRunning(kInput, false, now_);
+	/* The outputs' own running does not keep it going. */
+	EXPECT_TRUE(arbiter_.floors(now_).empty());
+
+	/* An output whose input is gone asks for nothing. */
+	arbiter_.setRunning(kInput, true, now_);
+	arbiter_.removeStream(kInput);
+	EXPECT_TRUE(arbiter_.floors(now_).empty());
+}
+
+TEST_F(ZoneArbiterTest, FloorsOfAnOrdinaryAnnouncementAreNone)
+{
+	/* Outputs of an Announcement named Emergency themselves still follow their input. */
+	arbiter_.addStream(kInput, "Announcement", {kCabin, kRearLeft}, std::nullopt, false);
+	arbiter_.addStream(kOutputCabin, "Emergency", {kCabin}, kInput);
+	update();
+	EXPECT_TRUE(arbiter_.active(kOutputCabin, now_));
+	EXPECT_TRUE(arbiter_.floors(now_).empty());
+}
+
+TEST(ZoneArbiterFloors, TheHighestFloorOfAZoneCounts)
+{
+	RolePolicy policy(parseRolePolicy(
+		R"([ { name = Chime, priority = 90, media-roles = [ Chime ], floor = 0.8 }
+		     { name = Ding, priority = 50, media-roles = [ Ding ], floor = 0.2 } ])",
+		""));
+	ASSERT_TRUE(policy.config().errors.empty());
+	ZoneArbiter arbiter(policy);
+	arbiter.addStream(kEmergency, "Emergency", {kCabin});
+	arbiter.addStream(kNavigation, "Chime", {kCabin, kRearLeft});
+	arbiter.addStream(kReroute, "Ding", {kRearLeft});
+	using Floors = std::map<std::string, std::pair<float, bool>>;
+	EXPECT_EQ(floorsOf(arbiter, kStart),
+		  (Floors{{kCabin, {0.8f, false}}, {kRearLeft, {0.8f, false}}}));
+	arbiter.removeStream(kNavigation);
+	EXPECT_EQ(floorsOf(arbiter, kStart),
+		  (Floors{{kCabin, {0.5f, false}}, {kRearLeft, {0.2f, false}}}));
+}
+
+TEST_F(ZoneArbiterTest, ZoneFactorScalesTheOthersOfItsZoneOnly)
+{
+	startRunning(kMusic, "Media", {kCabin});
+	startRunning(kRearFilm, "Media", {kRearLeft});
+	arbiter_.setZoneFactor(kCabin, 0.25f);
+	std::vector<GainCommand> commands = update();
+	/* Without a duck the music goes to the factor itself. */
+	EXPECT_TRUE(hasCommand(commands, kMusic, 0.25f, timing().duckRampMs));
+	EXPECT_EQ(commands.size(), 1u) << describe(commands);
+	/* The verdict is the policy's; the factor is no verdict. */
+	EXPECT_EQ(arbiter_.verdict(kMusic), RoleVerdict{});
+	arbiter_.confirmGain(kMusic, 0.25f, now_);
+	advance(ms(timing().duckRampMs));
+	EXPECT_TRUE(update().empty());
+
+	/* An emergency in the cabin: the music goes to its duck times the factor. */
+	arbiter_.addStream(kEmergency, "Emergency", {kCabin});
+	commands = update();
+	EXPECT_TRUE(hasCommand(commands, kMusic, 0.1f * 0.25f, timing().duckRampMs));
+	/* Neither the emergency nor rear-left's film gets anything. */
+	EXPECT_TRUE(noCommandFor(commands, kEmergency));
+	EXPECT_TRUE(noCommandFor(commands, kRearFilm));
+	EXPECT_EQ(arbiter_.verdict(kMusic), duck(0.1f, "Emergency"));
+	arbiter_.confirmGain(kMusic, 0.1f * 0.25f, now_);
+	advance(ms(timing().duckRampMs));
+	EXPECT_TRUE(update().empty());
+	ASSERT_TRUE(arbiter_.mayPlay(kEmergency));
+	arbiter_.setRunning(kEmergency, true, now_);
+	advance(ms(1000));
+	EXPECT_TRUE(update().empty());
+
+	/* A device that was muted: the others are silent. */
+	arbiter_.setZoneFactor(kCabin, 0.0f);
+	commands = update();
+	EXPECT_TRUE(hasCommand(commands, kMusic, 0.0f, timing().duckRampMs));
+	EXPECT_EQ(commands.size(), 1u) << describe(commands);
+}
+
+TEST_F(ZoneArbiterTest, ZoneFactorLeavesTheEmergencysOutputsAlone)
+{
+	startRunning(kMusic, "Media", {kCabin});
+	startRunning(kRearFilm, "Media", {kRearLeft});
+	arbiter_.addStream(kInput, "Emergency", {kCabin}, std::nullopt, false);
+	arbiter_.addStream(kOutputCabin, "Emergency", {kCabin}, kInput);
+	arbiter_.setRunning(kOutputCabin, true, now_);
+	arbiter_.setZoneFactor(kCabin, 0.0f);
+	std::vector<GainCommand> commands = update();
+	EXPECT_TRUE(hasCommand(commands, kMusic, 0.0f, timing().duckRampMs));
+	EXPECT_TRUE(noCommandFor(commands, kOutputCabin));
+	EXPECT_TRUE(noCommandFor(commands, kInput));
+	EXPECT_TRUE(noCommandFor(commands, kRearFilm));
+	EXPECT_EQ(commands.size(), 1u) << describe(commands);
+}
+
+TEST_F(ZoneArbiterTest, StreamInSeveralZonesTakesTheLowestFactor)
+{
+	startRunning(kMusic, "Media", {kCabin, kRearLeft});
+	arbiter_.setZoneFactor(kCabin, 0.5f);
+	arbiter_.setZoneFactor(kRearLeft, 0.2f);
+	EXPECT_TRUE(hasCommand(update(), kMusic, 0.2f, timing().duckRampMs));
+	arbiter_.setZoneFactor(kRearLeft, 1.0f);
+	EXPECT_TRUE(hasCommand(update(), kMusic, 0.5f, timing().restoreRampMs));
+}
+
+TEST_F(ZoneArbiterTest, LoweringFactorHoldsANewEmergencyUntilTheOthersAreDown)
+{
+	startRunning(kMusic, "Media", {kCabin});
+	startRunning(kRearFilm, "Media", {kRearLeft});
+	advance(ms(10));
+	/* As module-cabin does: the factor is set before the update that holds the emergency. */
+	arbiter_.addStream(kEmergency, "Emergency", {kCabin});
+	arbiter_.setZoneFactor(kCabin, 0.016f);
+	const std::int64_t sent = now_;
+	std::vector<GainCommand> commands = update();
+	EXPECT_TRUE(hasCommand(commands, kMusic, 0.1f * 0.016f, timing().duckRampMs));
+	EXPECT_EQ(commands.size(), 1u) << describe(commands);
+	EXPECT_FALSE(arbiter_.mayPlay(kEmergency));
+	EXPECT_EQ(arbiter_.nextDeadline(), sent + ms(timing().confirmTimeoutMs));
+
+	/* The duck alone is no confirmation: the factor's gain must be in effect. */
+	advance(ms(5));
+	arbiter_.confirmGain(kMusic, 0.1f, now_);
+	advance(ms(timing().duckRampMs));
+	EXPECT_TRUE(update().empty());
+	EXPECT_FALSE(arbiter_.mayPlay(kEmergency));
+
+	arbiter_.confirmGain(kMusic, 0.1f * 0.016f, now_);
+	const std::int64_t confirmed = now_;
+	EXPECT_TRUE(update().empty());
+	EXPECT_FALSE(arbiter_.mayPlay(kEmergency));
+	EXPECT_EQ(arbiter_.nextDeadline(), confirmed + ms(timing().duckRampMs));
+	now_ = confirmed + ms(timing().duckRampMs) - 1;
+	update();
+	EXPECT_FALSE(arbiter_.mayPlay(kEmergency));
+	now_ = confirmed + ms(timing().duckRampMs);
+	update();
+	EXPECT_TRUE(arbiter_.mayPlay(kEmergency));
+	EXPECT_TRUE(arbiter_.floors(now_).at(kCabin).released);
+}
+
+TEST_F(ZoneArbiterTest, FactorOneRemovesIt)
+{
+	startRunning(kMusic, "Media", {kCabin});
+	arbiter_.addStream(kEmergency, "Emergency", {kCabin});
+	arbiter_.setZoneFactor(kCabin, 0.0f);
+	ASSERT_TRUE(hasCommand(update(), kMusic, 0.0f, timing().duckRampMs));
+	arbiter_.confirmGain(kMusic, 0.0f, now_);
+	advance(ms(timing().duckRampMs));
+	update();
+	ASSERT_TRUE(arbiter_.mayPlay(kEmergency));
+	arbiter_.setRunning(kEmergency, true, now_);
+
+	/* The emergency ends; module-cabin removes the factor in the same turn. */
+	advance(ms(2000));
+	arbiter_.setRunning(kEmergency, false, now_);
+	arbiter_.setZoneFactor(kCabin, 1.0f);
+	std::vector<GainCommand> commands = update();
+	EXPECT_TRUE(hasCommand(commands, kMusic, 1.0f, timing().restoreRampMs));
+	EXPECT_EQ(commands.size(), 1u) << describe(commands);
+	EXPECT_TRUE(update().empty());
+
+	/* A factor within the tolerance of 1 is none either. */
+	arbiter_.setZoneFactor(kCabin, 1.0f - 1e-4f);
+	EXPECT_TRUE(update().empty());
+	/* Nor is a factor in another zone. */
+	arbiter_.setZoneFactor(kRearLeft, 0.5f);
+	EXPECT_TRUE(update().empty());
 }
 
 /* ---- blocking ---- */
