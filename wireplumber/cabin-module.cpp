@@ -17,8 +17,15 @@ constexpr const char *kMetadataName = "cabin";
 constexpr const char *kDefaultSeatSetting = "cabin.default-seat";
 constexpr const char *kDuckRampSetting = "cabin.duck-ramp-ms";
 constexpr const char *kRestoreRampSetting = "cabin.restore-ramp-ms";
-/* Steps of a gain ramp, in samples: small enough to be smooth, few enough to be cheap. */
-constexpr int kRampStepSamples = 32;
+/*
+ * Steps per gain ramp. PipeWire's converter may end a ramp one step short
+ * of its target, so a duck lands one step above its level: with 300 steps
+ * a duck to 0.1 ends at 0.103 and a mute leaves -50 dB. Fewer steps would
+ * leave more, more would make each ramp's control sequence larger.
+ */
+constexpr int kRampSteps = 300;
+/* The graph rate the step length is worked out for; other rates only change the count. */
+constexpr int kRampRate = 48000;
 constexpr const char *kStateKey = "cabin.state";
 constexpr const char *kRequestKey = "cabin.request";
 constexpr const char *kReplyKey = "cabin.reply";
@@ -1033,7 +1040,8 @@ void CabinModule::sendGain(const GainCommand &command)
 		wp_spa_pod_builder_add_property(builder, "volumeRampTime");
 		wp_spa_pod_builder_add_int(builder, command.rampMs);
 		wp_spa_pod_builder_add_property(builder, "volumeRampStepSamples");
-		wp_spa_pod_builder_add_int(builder, kRampStepSamples);
+		wp_spa_pod_builder_add_int(
+			builder, std::max(1, command.rampMs * (kRampRate / 1000) / kRampSteps));
 	}
 	wp_pipewire_object_set_param(WP_PIPEWIRE_OBJECT(node), "Props", 0,
 				     wp_spa_pod_builder_end(builder));
@@ -1156,9 +1164,7 @@ void CabinModule::arbitrate()
 	for (const GainCommand &command : arbiter_.update(g_get_monotonic_time()))
 		sendGain(command);
 	applyFloors(arbiter_.floors(g_get_monotonic_time()));
-	std::optional<std::int64_t> rampEnds;
-	for (const GainCommand &command : arbiter_.finishRamps(g_get_monotonic_time(), &rampEnds))
-		sendGain(command);
+
 	/* Held streams released and corks set or lifted take effect through linking. */
 	if (arbiter_.generation() != arbiterGeneration_) {
 		arbiterGeneration_ = arbiter_.generation();
@@ -1168,10 +1174,7 @@ void CabinModule::arbitrate()
 		g_source_destroy(arbiterTimer_);
 		g_clear_pointer(&arbiterTimer_, g_source_unref);
 	}
-	std::optional<std::int64_t> deadline = arbiter_.nextDeadline();
-	if (rampEnds && (!deadline || *rampEnds < *deadline))
-		deadline = rampEnds;
-	if (deadline) {
+	if (std::optional<std::int64_t> deadline = arbiter_.nextDeadline()) {
 		std::int64_t wait = std::max<std::int64_t>(0, *deadline - g_get_monotonic_time());
 		arbiterTimer_ = g_timeout_source_new(static_cast<guint>((wait + 999) / 1000));
 		g_source_set_callback(arbiterTimer_, onArbiterDeadline, this, nullptr);

@@ -213,7 +213,6 @@ std::vector<GainCommand> ZoneArbiter::update(std::int64_t now)
 		stream.sentAt = now;
 		stream.rampMs = ramp;
 		stream.awaitingConfirm = stream.running;
-		stream.rampPending = ramp > 0;
 		stream.settlesAt = now;
 	}
 
@@ -243,23 +242,6 @@ std::vector<GainCommand> ZoneArbiter::update(std::int64_t now)
 		if (!stream.held && !stream.follows && !stream.everRan &&
 		    now < stream.releasedAt + ms(timing_.startGraceMs))
 			earliest(deadline_, stream.releasedAt + ms(timing_.startGraceMs));
-	return commands;
-}
-
-std::vector<GainCommand> ZoneArbiter::finishRamps(std::int64_t now,
-						  std::optional<std::int64_t> *next)
-{
-	std::vector<GainCommand> commands;
-	for (auto &[id, stream] : streams_) {
-		if (!stream.rampPending || stream.awaitingConfirm)
-			continue;
-		if (now < stream.settlesAt) {
-			earliest(*next, stream.settlesAt);
-			continue;
-		}
-		commands.push_back({id, stream.sentGain, 0});
-		stream.rampPending = false;
-	}
 	return commands;
 }
 

@@ -88,13 +88,6 @@ public:
 	 */
 	std::vector<GainCommand> update(std::int64_t now);
 
-	/*
-	 * The gains whose ramp is over, to be set again without one: PipeWire's
-	 * converter may end a ramp one step short of its target (1/75 of a
-	 * 50 ms duck to 0). \a next receives when the next ramp ends.
-	 */
-	std::vector<GainCommand> finishRamps(std::int64_t now, std::optional<std::int64_t> *next);
-
 	/* Whether the stream may be linked: released and not corked. */
 	bool mayPlay(std::uint32_t id) const;
 	bool released(std::uint32_t id) const;
@@ -135,8 +128,6 @@ private:
 		/* Whether that gain is lower than the one before: only then do others wait. */
 		bool lowering = false;
 		bool awaitingConfirm = false;
-		/* A ramp was sent: once it is over, the gain is set again, without one. */
-		bool rampPending = false;
 		std::int64_t settlesAt = 0;
 		/* When the stream's verdict became cork. */
 		std::int64_t corkedAt = 0;

@@ -291,44 +291,6 @@ TEST_F(ZoneArbiterTest, NavigationWaitsForTheConfirmAndTheRamp)
 	EXPECT_TRUE(update().empty());
 }
 
-TEST_F(ZoneArbiterTest, RampedGainIsSetAgainOnceTheRampIsOver)
-{
-	ASSERT_NO_FATAL_FAILURE(navigationOverMusic());
-	std::optional<std::int64_t> next;
-	/* Unconfirmed: the ramp has not started, there is nothing to finish. */
-	EXPECT_TRUE(arbiter_.finishRamps(now_, &next).empty());
-	EXPECT_FALSE(next);
-
-	advance(ms(5));
-	arbiter_.confirmGain(kMusic, 0.3f, now_);
-	const std::int64_t ends = now_ + ms(timing().duckRampMs);
-	advance(ms(timing().duckRampMs) - 1);
-	EXPECT_TRUE(arbiter_.finishRamps(now_, &next).empty());
-	EXPECT_EQ(next, ends);
-
-	/* Over: the same gain once more, without a ramp, and only once. */
-	now_ = ends;
-	next.reset();
-	std::vector<GainCommand> commands = arbiter_.finishRamps(now_, &next);
-	ASSERT_EQ(commands.size(), 1u) << describe(commands);
-	EXPECT_TRUE(hasCommand(commands, kMusic, 0.3f, 0));
-	EXPECT_FALSE(next);
-	EXPECT_TRUE(arbiter_.finishRamps(now_ + ms(100), &next).empty());
-}
-
-TEST_F(ZoneArbiterTest, UnrampedGainIsNotSetAgain)
-{
-	/* Music that is not running gets its duck at once: no ramp to finish. */
-	arbiter_.addStream(kMusic, "Media", {kCabin});
-	update();
-	arbiter_.addStream(kNavigation, "Navigation", {kCabin});
-	std::vector<GainCommand> commands = update();
-	EXPECT_TRUE(hasCommand(commands, kMusic, 0.3f, 0));
-	std::optional<std::int64_t> next;
-	EXPECT_TRUE(arbiter_.finishRamps(now_ + ms(1000), &next).empty());
-	EXPECT_FALSE(next);
-}
-
 TEST_F(ZoneArbiterTest, ConfirmOfAnotherGainDoesNotCount)
 {
 	ASSERT_NO_FATAL_FAILURE(navigationOverMusic());
