@@ -826,15 +826,24 @@ std::uint32_t setDevice(DaemonSandbox &sandbox, const std::string &device,
 	return *id;
 }
 
+/* The user mutes the device of \a z with wpctl; its id and Props once muted. */
+void muteDevice(DaemonSandbox &sandbox, const Zone &z, std::uint32_t &device,
+		std::optional<DeviceVolume> &muted)
+{
+	device = setDevice(sandbox, z.device, {"set-mute", "1"});
+	ASSERT_NE(device, 0u);
+	muted = waitForDeviceVolume(sandbox, device,
+				    [](const DeviceVolume &volume) { return volume.mute; });
+	ASSERT_TRUE(muted && muted->mute) << "wpctl set-mute did not reach the Props";
+}
+
 TEST_F(AnnouncementTest, EmergencyIsHeardAtItsFloorOnMutedHeadphones)
 {
 	ASSERT_NO_FATAL_FAILURE(playAllMusic());
 	const Zone &right = zone("rear-right");
-	std::uint32_t device = setDevice(*sandbox_, right.device, {"set-mute", "1"});
-	ASSERT_NE(device, 0u);
-	auto muted = waitForDeviceVolume(*sandbox_, device,
-					 [](const DeviceVolume &volume) { return volume.mute; });
-	ASSERT_TRUE(muted && muted->mute) << "wpctl set-mute did not reach the Props";
+	std::uint32_t device = 0;
+	std::optional<DeviceVolume> muted;
+	ASSERT_NO_FATAL_FAILURE(muteDevice(*sandbox_, right, device, muted));
 	/* Silent from here on, but for the emergency. */
 	std::size_t mutedAt = playOn(kRate / 4);
 
@@ -1019,11 +1028,9 @@ TEST_F(AnnouncementTest, AnAnnouncementLeavesMutedHeadphonesMuted)
 {
 	ASSERT_NO_FATAL_FAILURE(playAllMusic());
 	const Zone &right = zone("rear-right");
-	std::uint32_t device = setDevice(*sandbox_, right.device, {"set-mute", "1"});
-	ASSERT_NE(device, 0u);
-	auto muted = waitForDeviceVolume(*sandbox_, device,
-					 [](const DeviceVolume &volume) { return volume.mute; });
-	ASSERT_TRUE(muted && muted->mute) << "wpctl set-mute did not reach the Props";
+	std::uint32_t device = 0;
+	std::optional<DeviceVolume> muted;
+	ASSERT_NO_FATAL_FAILURE(muteDevice(*sandbox_, right, device, muted));
 	std::size_t mutedAt = playOn(kRate / 4);
 
 	playRole("announcer.chime", kAnnouncer, "Announcement", kAnnouncementFrequency, 1.5);
