@@ -538,35 +538,16 @@ public:
 		return readAmp(sandbox_.ampDirectory() + "/bench-amp.sock");
 	}
 
-	/* The counters just after the frame count moved, i.e. the position now, not a cycle ago. */
+	/* The counters just after the frame count moved: the position now. */
 	std::optional<AmpCounters> freshAmp()
 	{
-		auto before = amp();
-		if (!before)
-			return std::nullopt;
-		auto deadline = std::chrono::steady_clock::now() + 1s;
-		while (std::chrono::steady_clock::now() < deadline) {
-			auto now = amp();
-			if (now && now->frames != before->frames)
-				return now;
-		}
-		return std::nullopt;
+		return test::readAmpAsItMoves(sandbox_.ampDirectory() + "/bench-amp.sock");
 	}
 
+	/* Waits until the amplifier played up to frame \a frames; the frame count then. */
 	std::uint64_t playUntil(std::uint64_t frames)
 	{
-		auto deadline = std::chrono::steady_clock::now() + 20s;
-		std::uint64_t now = 0;
-		while (std::chrono::steady_clock::now() < deadline) {
-			auto counters = amp();
-			if (!counters)
-				break;
-			now = counters->frames;
-			if (now >= frames)
-				break;
-			std::this_thread::sleep_for(2ms); /* polling interval, under a deadline */
-		}
-		return now;
+		return test::waitForAmpFrames(sandbox_.ampDirectory() + "/bench-amp.sock", frames);
 	}
 
 	std::uint64_t playOn(std::uint64_t frames)

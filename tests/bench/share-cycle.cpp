@@ -384,41 +384,16 @@ public:
 		return readAmp(sandbox_.ampDirectory() + "/sedan-amp.sock");
 	}
 
-	/*
-	 * The counters just after the amplifier's frame count moved: it moves
-	 * once per graph cycle, when the zone node asks for the position, so a
-	 * value read just then is the amplifier's position now, not a quantum ago.
-	 */
+	/* The counters just after the frame count moved: the position now. */
 	std::optional<AmpCounters> freshAmp()
 	{
-		auto before = amp();
-		if (!before)
-			return std::nullopt;
-		auto deadline = std::chrono::steady_clock::now() + 1s;
-		while (std::chrono::steady_clock::now() < deadline) {
-			auto now = amp();
-			if (now && now->frames != before->frames)
-				return now;
-			std::this_thread::sleep_for(500us); /* polling interval, under a deadline */
-		}
-		return std::nullopt;
+		return test::readAmpAsItMoves(sandbox_.ampDirectory() + "/sedan-amp.sock");
 	}
 
 	/* Waits until the amplifier played up to frame \a frames; the frame count then. */
 	std::uint64_t playUntil(std::uint64_t frames)
 	{
-		auto deadline = std::chrono::steady_clock::now() + 20s;
-		std::uint64_t now = 0;
-		while (std::chrono::steady_clock::now() < deadline) {
-			auto counters = amp();
-			if (!counters)
-				break; /* the PCM is closed: nothing to wait for */
-			now = counters->frames;
-			if (now >= frames)
-				break;
-			std::this_thread::sleep_for(2ms); /* polling interval, under a deadline */
-		}
-		return now;
+		return test::waitForAmpFrames(sandbox_.ampDirectory() + "/sedan-amp.sock", frames);
 	}
 
 	std::uint64_t playOn(std::uint64_t frames)

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 #include "amp-control.hpp"
 
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <sstream>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/un.h>
+#include <thread>
 #include <unistd.h>
 
 namespace cabin::test {
@@ -53,6 +55,39 @@ std::optional<AmpCounters> readAmp(const std::string &socketPath)
 	if (!seen)
 		return std::nullopt;
 	return counters;
+}
+
+std::optional<AmpCounters> readAmpAsItMoves(const std::string &socketPath)
+{
+	using namespace std::chrono_literals;
+	auto before = readAmp(socketPath);
+	if (!before)
+		return std::nullopt;
+	auto deadline = std::chrono::steady_clock::now() + 1s;
+	while (std::chrono::steady_clock::now() < deadline) {
+		auto now = readAmp(socketPath);
+		if (now && now->frames != before->frames)
+			return now;
+		std::this_thread::sleep_for(500us); /* polling interval, under a deadline */
+	}
+	return std::nullopt;
+}
+
+std::uint64_t waitForAmpFrames(const std::string &socketPath, std::uint64_t frames)
+{
+	using namespace std::chrono_literals;
+	auto deadline = std::chrono::steady_clock::now() + 20s;
+	std::uint64_t now = 0;
+	while (std::chrono::steady_clock::now() < deadline) {
+		auto counters = readAmp(socketPath);
+		if (!counters)
+			break; /* the PCM is closed: nothing to wait for */
+		now = counters->frames;
+		if (now >= frames)
+			break;
+		std::this_thread::sleep_for(2ms); /* polling interval, under a deadline */
+	}
+	return now;
 }
 
 } // namespace cabin::test

@@ -22,4 +22,18 @@ struct AmpCounters {
 /* Asks the amplifier behind \a socketPath for its status; nothing if it does not answer. */
 std::optional<AmpCounters> readAmp(const std::string &socketPath);
 
+/*
+ * The counters just after the amplifier's frame count moved: it moves once
+ * per graph cycle, when the zone node asks for the position, so a value
+ * read just then is the amplifier's position now, not a quantum ago.
+ * Nothing if it does not move within a second.
+ */
+std::optional<AmpCounters> readAmpAsItMoves(const std::string &socketPath);
+
+/*
+ * Waits (at most 20 s) until the amplifier played up to frame \a frames;
+ * returns the frame count then, or the last one read if its PCM closed.
+ */
+std::uint64_t waitForAmpFrames(const std::string &socketPath, std::uint64_t frames);
+
 } // namespace cabin::test
