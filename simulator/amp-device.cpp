@@ -220,7 +220,7 @@ std::int64_t AmpDevice::pointer(std::uint8_t *ring, std::uint64_t applFrames)
 
 	if (xrunRequests_.load(std::memory_order_relaxed) > 0) {
 		xrunRequests_--;
-		counters_.xruns++;
+		countXrun();
 		running_ = false;
 		counters_.running = false;
 		return -EPIPE;
@@ -234,7 +234,7 @@ std::int64_t AmpDevice::pointer(std::uint8_t *ring, std::uint64_t applFrames)
 			/* What was queued is played (and recorded), so it counts too. */
 			consumePlayback(ring, applFrames);
 			counters_.frames.fetch_add(applFrames, std::memory_order_relaxed);
-			counters_.xruns++;
+			countXrun();
 			running_ = false;
 			counters_.running = false;
 			return -EPIPE;
@@ -243,7 +243,7 @@ std::int64_t AmpDevice::pointer(std::uint8_t *ring, std::uint64_t applFrames)
 	} else {
 		/* Nobody read the ring in time: overrun. */
 		if (applFrames + elapsed > bufferFrames_) {
-			counters_.xruns++;
+			countXrun();
 			running_ = false;
 			counters_.running = false;
 			return -EPIPE;
@@ -263,6 +263,14 @@ std::int64_t AmpDevice::delay(std::uint64_t applFrames) const
 	if (direction_ == Direction::Playback)
 		return queued - sinceUpdate + config_.fifoFrames;
 	return queued + sinceUpdate + config_.fifoFrames;
+}
+
+void AmpDevice::countXrun()
+{
+	std::uint64_t count = counters_.xruns.load(std::memory_order_relaxed);
+	counters_.xrunFrames[count % AmpCounters::kXrunFramesKept].store(
+		counters_.frames.load(std::memory_order_relaxed), std::memory_order_relaxed);
+	counters_.xruns.store(count + 1, std::memory_order_release);
 }
 
 void AmpDevice::consumePlayback(const std::uint8_t *ring, std::uint64_t frames)
@@ -405,7 +413,15 @@ std::string AmpDevice::statusText() const
 	    << "\nfifo=" << config_.fifoFrames << "\nstarts=" << counters_.starts
 	    << "\nstops=" << counters_.stops << "\nxruns=" << counters_.xruns
 	    << "\nframes=" << counters_.frames << "\nrecord-dropped=" << counters_.recordDropped
-	    << "\n";
+	    << "\nxrun-frames=";
+	std::uint64_t xruns = counters_.xruns.load(std::memory_order_acquire);
+	std::uint64_t first =
+		xruns > AmpCounters::kXrunFramesKept ? xruns - AmpCounters::kXrunFramesKept : 0;
+	for (std::uint64_t i = first; i < xruns; i++)
+		out << (i > first ? "," : "")
+		    << counters_.xrunFrames[i % AmpCounters::kXrunFramesKept].load(
+			       std::memory_order_relaxed);
+	out << "\n";
 	return out.str();
 }
 

@@ -14,6 +14,7 @@
  */
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -47,12 +48,17 @@ struct AmpConfig {
 };
 
 struct AmpCounters {
+	/* How many xrun positions are kept, the latest ones. */
+	static constexpr std::size_t kXrunFramesKept = 64;
+
 	std::atomic<std::uint64_t> starts{0};
 	std::atomic<std::uint64_t> stops{0};
 	std::atomic<std::uint64_t> xruns{0};
 	std::atomic<std::uint64_t> frames{0}; /* played or captured, over all starts */
 	std::atomic<std::uint64_t> recordDropped{0};
 	std::atomic<bool> running{false};
+	/* Where each xrun fell, in frames played: xruns % kXrunFramesKept is the next slot. */
+	std::array<std::atomic<std::uint64_t>, kXrunFramesKept> xrunFrames{};
 };
 
 class AmpDevice
@@ -94,6 +100,8 @@ private:
 	std::uint64_t clockFrames() const;
 	void consumePlayback(const std::uint8_t *ring, std::uint64_t frames);
 	void produceCapture(std::uint8_t *ring, std::uint64_t frames);
+	/* \context PCM thread */
+	void countXrun();
 	void controlThread();
 	void writerThread();
 	void stopThreads();

@@ -15,6 +15,7 @@
 
 #include <gtest/gtest.h>
 
+#include "amp-control.hpp"
 #include "amp-recording.hpp"
 #include "sandbox-test.hpp"
 
@@ -129,12 +130,14 @@ protected:
 
 	/*
 	 * The recording, once it holds every frame played so far (it is written
-	 * behind), and the xruns the amplifier counted until then.
+	 * behind), and where the amplifier counted xruns until then.
 	 */
 	std::optional<Recording> recording()
 	{
 		std::uint64_t played = framesPlayed();
-		xruns_ = xruns();
+		auto amp = readAmp(sandbox_->ampDirectory() + "/sedan-amp.sock");
+		xruns_ = amp ? amp->xruns : 0;
+		xrunFrames_ = amp ? amp->xrunFrames : std::vector<std::uint64_t>{};
 		std::optional<Recording> rec;
 		DaemonSandbox::waitFor([&] {
 			rec = readAmpRecording(sandbox_->ampDirectory() + "/sedan-amp.wav");
@@ -144,20 +147,32 @@ protected:
 	}
 
 	/*
-	 * Whether a gap excuses frames [from, to) of \a channel: a stretch of
-	 * exact silence in that channel within a window of them. Exact silence
-	 * is never a level the role policy sets (a duck keeps the stream
-	 * audible; corks and mutes are checked on their own), it is a cycle the
-	 * graph or a tone client missed: on this loaded VM that happens with
-	 * and without the amplifier counting an xrun, in one zone or in all.
-	 * The window around it is excused too: a gap's edges leak into the
-	 * tone levels of the windows next to it.
+	 * Whether a glitch excuses frames [from, to) of \a channel, a window
+	 * of them on either side included (a glitch's edges leak into the tone
+	 * levels of the windows next to it):
+	 *  - an xrun the amplifier counted: every channel goes silent for the
+	 *    restart's quantum, then plays the cycle that was in flight, then
+	 *    jumps to where the graph is now, all within kXrunReach frames;
+	 *  - a stretch of exact silence in that channel, a cycle the graph or
+	 *    a tone client missed without an xrun.
+	 * Neither is a level the role policy sets (a duck keeps the stream
+	 * audible; corks and mutes are checked on their own). On this shared
+	 * VM a data thread's timer can fire 50 ms late for a while, which the
+	 * zone node, at headroom 0, cannot ride out.
 	 */
 	bool excused(const Recording &rec, unsigned channel, std::size_t from, std::size_t to) const
 	{
-		return hasGap(rec, channel, from >= kToneWindow ? from - kToneWindow : 0,
-			      to + kToneWindow);
+		std::size_t begin = from >= kToneWindow ? from - kToneWindow : 0;
+		std::size_t end = to + kToneWindow;
+		for (std::uint64_t xrun : xrunFrames_)
+			if (xrun < end && begin < xrun + kXrunReach)
+				return true;
+		return hasGap(rec, channel, begin, end);
 	}
+
+	/* Four quanta of the sedan's 1024 frames: silence, the cycle in flight, the jump, slack. */
+	static constexpr std::size_t kXrunReach = 4 * 1024;
+	std::vector<std::uint64_t> xrunFrames_;
 
 	/* The first window in [from, to) with any of the tone of \a frequency, gaps excused. */
 	std::optional<std::size_t> anyOf(const Recording &rec, unsigned channel, double frequency,
@@ -185,12 +200,7 @@ protected:
 		       << " is at " << measured << ", not " << level << " (xruns " << xruns_ << ")";
 	}
 
-	int xruns_ = 0;
-
-	int xruns()
-	{
-		return std::stoi(sandbox_->ampStatus("sedan-amp.sock", "xruns").value_or("0"));
-	}
+	std::uint64_t xruns_ = 0;
 
 	/* The report of the announcement whose stream is named \a media, from the state. */
 	std::optional<JsonValue> announcement(const std::string &media)
@@ -699,13 +709,16 @@ TEST_F(AnnouncementTest, ACallCorksTheDriversMusic)
 		 * Silent for the whole call but its first and last windows. The
 		 * music is cut, not ramped, when it is unlinked: the edge of that
 		 * cut leaks a little into the window it falls in, far below the
-		 * music's own level.
+		 * music's own level. A glitch's jump leaks into every bin too.
 		 */
 		for (std::size_t at = call->begin + kToneWindow; at + 2 * kToneWindow < call->end;
 		     at += kToneWindow)
-			ASSERT_LT(toneLevel(*rec, channel, cabin.frequency, at),
-				  kMusicAmplitude / 20)
-				<< where << ": the music is heard during the call at frame " << at;
+			if (!excused(*rec, channel, at, at + kToneWindow)) {
+				ASSERT_LT(toneLevel(*rec, channel, cabin.frequency, at),
+					  kMusicAmplitude / 20)
+					<< where << ": the music is heard during the call at frame "
+					<< at;
+			}
 		EXPECT_TRUE(levelIs(*rec, channel, cabin.frequency, after - kToneWindow,
 				    kMusicAmplitude))
 			<< where << ": the music after the call";

@@ -51,6 +51,10 @@ std::optional<AmpCounters> readAmp(const std::string &socketPath)
 			counters.dropped = value;
 		else if (key == "state")
 			counters.running = text == "running";
+		else if (key == "xrun-frames")
+			for (std::istringstream list(text); std::getline(list, text, ',');)
+				counters.xrunFrames.push_back(
+					std::strtoull(text.c_str(), nullptr, 10));
 	}
 	if (!seen)
 		return std::nullopt;

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace cabin::test {
 
@@ -17,6 +18,8 @@ struct AmpCounters {
 	std::uint64_t xruns = 0;
 	std::uint64_t dropped = 0;
 	bool running = false;
+	/* Where the latest xruns fell, in frames played (the recordings' frame index). */
+	std::vector<std::uint64_t> xrunFrames;
 };
 
 /* Asks the amplifier behind \a socketPath for its status; nothing if it does not answer. */
