@@ -31,6 +31,8 @@ struct Options {
 	double seconds = 0.0; /* 0: until stopped */
 	/* Pause the stream (pw_stream_set_active(false)) after this long, and stay connected. */
 	double pauseAfter = 0.0;
+	/* Write silence after this long, staying connected and running. */
+	double silentAfter = 0.0;
 	std::vector<std::pair<std::string, std::string>> props;
 };
 
@@ -50,10 +52,12 @@ void usage(FILE *out)
 	std::fprintf(out,
 		     "usage: cabin-tone [--remote NAME] [--freq HZ] [--amplitude A] "
 		     "[--channels N] [--rate HZ]\n"
-		     "                  [--seconds S] [--pause-after S] [KEY=VALUE ...]\n"
+		     "                  [--seconds S] [--pause-after S] [--silent-after S] "
+		     "[KEY=VALUE ...]\n"
 		     "Plays a sine tone as a playback stream; KEY=VALUE become node properties.\n"
 		     "--pause-after pauses the stream after S seconds of tone and keeps it "
-		     "connected.\n");
+		     "connected.\n"
+		     "--silent-after writes silence after S seconds of tone, still running.\n");
 }
 
 /* \context data thread: fills one buffer, no allocation. */
@@ -72,8 +76,11 @@ void onProcess(void *data)
 	std::uint32_t frames = plane.maxsize / stride;
 	if (buffer->requested && buffer->requested < frames)
 		frames = static_cast<std::uint32_t>(buffer->requested);
+	const bool silent =
+		player->options.silentAfter > 0 &&
+		player->framesWritten >= player->options.silentAfter * player->options.rate;
 	for (std::uint32_t i = 0; i < frames; i++) {
-		float value = player->tone->next();
+		float value = silent ? 0.0f : player->tone->next();
 		for (int c = 0; c < channels; c++)
 			samples[i * channels + c] = value;
 	}
@@ -138,7 +145,8 @@ bool parseArgs(int argc, char **argv, Options &options)
 			if (!(options.remote = next("--remote")))
 				return false;
 		} else if (arg == "--freq" || arg == "--amplitude" || arg == "--seconds" ||
-			   arg == "--pause-after" || arg == "--channels" || arg == "--rate") {
+			   arg == "--pause-after" || arg == "--silent-after" ||
+			   arg == "--channels" || arg == "--rate") {
 			if (!(value = next(arg.c_str())))
 				return false;
 			char *end = nullptr;
@@ -156,6 +164,8 @@ bool parseArgs(int argc, char **argv, Options &options)
 				options.seconds = number;
 			else if (arg == "--pause-after")
 				options.pauseAfter = number;
+			else if (arg == "--silent-after")
+				options.silentAfter = number;
 			else if (arg == "--channels")
 				options.channels = static_cast<int>(number);
 			else

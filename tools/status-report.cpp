@@ -66,6 +66,8 @@ void readArbitration(const JsonValue &node, StreamReport &stream)
 	stream.by = node.stringOr("by");
 	if (const JsonValue *gain = node.find("gain"))
 		stream.gain = toGain(*gain);
+	if (const JsonValue *silent = node.find("silent"))
+		stream.silent = silent->toBool().value_or(false);
 }
 
 std::string joined(const std::vector<std::string> &items, std::string_view separator = ", ")
@@ -305,12 +307,15 @@ private:
 		return line + arbitration(stream);
 	}
 
-	/* "  role Media, ducked to 30 % by Navigation"; nothing for a plain mix. */
+	/* "  role Media, ducked to 30 % by Navigation"; nothing for a plain mix. "silent" after the
+	 * role. */
 	static std::string arbitration(const StreamReport &stream)
 	{
 		std::vector<std::string> parts;
 		if (!stream.roleClass.empty())
 			parts.push_back("role " + printable(stream.roleClass));
+		if (stream.silent)
+			parts.push_back("silent");
 		std::string effect;
 		if (stream.action == "duck") {
 			effect = "ducked";
@@ -585,6 +590,7 @@ void writeStream(JsonWriter &json, const StreamReport &stream)
 		json.null();
 	}
 	json.key("by").value(stream.by);
+	json.key("silent").value(stream.silent);
 	json.endObject();
 }
 

@@ -40,6 +40,8 @@ struct StreamReport {
 	std::optional<double> gain;
 	/* The role class that ducks or corks it. */
 	std::string by;
+	/* Running but silent for a while: it ducks nobody. */
+	bool silent = false;
 };
 
 struct DeviceReport {

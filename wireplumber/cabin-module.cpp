@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 #include "cabin-module.hpp"
 
+#include <cmath>
+#include <time.h>
 #include <unistd.h>
 
+#include <pipewire/keys.h>
 #include <pipewire/module.h>
+#include <spa/param/audio/format-utils.h>
 #include <spa/param/audio/raw.h>
 #include <spa/pod/iter.h>
 
@@ -171,6 +175,15 @@ void CabinModule::disable()
 		if (override.applied && nodes_)
 			setDeviceVolume(override.device, override.mute, override.volumes);
 	floorOverrides_.clear();
+	probes_.clear();
+	if (probeCore_)
+		pw_core_disconnect(probeCore_);
+	probeCore_ = nullptr;
+	probeCandidates_.clear();
+	if (probeTimer_) {
+		g_source_destroy(probeTimer_);
+		g_clear_pointer(&probeTimer_, g_source_unref);
+	}
 	if (settings_ && settingsSubscription_)
 		wp_settings_unsubscribe(settings_, settingsSubscription_);
 	settingsSubscription_ = 0;
@@ -420,7 +433,9 @@ void CabinModule::onNodeAdded(WpObjectManager *, WpNode *node, gpointer self)
 	 * WirePlumber may link it before that, and PipeWire refuses a link
 	 * whose stream owner (the sharer) cannot see the peer.
 	 */
-	if (state && state->props.contains(kNodeShareProperty) &&
+	if (state &&
+	    (state->props.contains(kNodeShareProperty) ||
+	     state->props.contains(kNodeProbeProperty)) &&
 	    module->model_.ownedBySessionManager(*state))
 		module->sendPermissionUpdates();
 	module->commit();
@@ -432,6 +447,8 @@ void CabinModule::onNodeRemoved(WpObjectManager *, WpNode *node, gpointer self)
 	g_signal_handlers_disconnect_by_data(node, self);
 	module->removeAnnouncementNode(boundId(node));
 	module->arbiter_.removeStream(boundId(node));
+	module->probes_.erase(boundId(node));
+	module->probeCandidates_.erase(boundId(node));
 	module->model_.removeNode(boundId(node));
 	if (module->shares_.removeStream(boundId(node)))
 		wp_info_object(module->plugin_, "stream %u went away: its shares end",
@@ -724,6 +741,8 @@ void CabinModule::addToArbiter(const NodeState &node, WpNode *proxy)
 	const RoleClass &role =
 		roles_.classify(mediaRole == node.props.end() ? "" : mediaRole->second);
 	arbiter_.addStream(node.id, role.name, {node.zone});
+	if (role.priority > 0 && !model_.ownedBySessionManager(node))
+		probeCandidates_.insert(node.id);
 	gint64 now = g_get_monotonic_time();
 	arbiter_.setRunning(node.id, wp_node_get_state(proxy, nullptr) == WP_NODE_STATE_RUNNING,
 			    now);
@@ -763,6 +782,11 @@ std::optional<std::uint32_t> announcementOf(const SeatZoneModel &model, const No
 void CabinModule::noteRunning(std::uint32_t id, bool running)
 {
 	arbiter_.setRunning(id, running, g_get_monotonic_time());
+	/* A resumed stream gets the probe's full wait before it counts as silent. */
+	if (auto probe = probes_.find(id); probe != probes_.end() && running) {
+		probe->second->lastSound.store(g_get_monotonic_time(), std::memory_order_relaxed);
+		probe->second->silent = false;
+	}
 	if (announcements_.findByStream(id)) {
 		announcements_.setStreamRunning(id, running, g_get_real_time());
 		return;
@@ -1158,13 +1182,173 @@ void CabinModule::applyFloors(const std::map<std::string, ZoneArbiter::FloorRequ
 	}
 }
 
+namespace {
+
+/* Louder than this (-60 dBFS) counts as sound. */
+constexpr float kSoundThreshold = 0.001f;
+/* A stream silent this long stops ducking; sound makes it duck again. */
+constexpr std::int64_t kSilenceUsec = 500 * 1000;
+constexpr guint kProbeIntervalMs = 100;
+
+/* The clock g_get_monotonic_time() reads, without GLib on the data thread. */
+std::int64_t monotonicUsec()
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return static_cast<std::int64_t>(now.tv_sec) * 1000000 + now.tv_nsec / 1000;
+}
+
+} // namespace
+
+/*
+ * \context data thread: no allocation, no locks, no logging. Finds the
+ * buffer's peak and notes the time when it is above the threshold.
+ */
+void CabinModule::onProbeProcess(void *data)
+{
+	auto *probe = static_cast<LevelProbe *>(data);
+	struct pw_buffer *buffer = pw_stream_dequeue_buffer(probe->pwStream);
+	if (!buffer)
+		return;
+	const struct spa_data &plane = buffer->buffer->datas[0];
+	if (plane.data && plane.chunk) {
+		std::uint32_t offset = std::min(plane.chunk->offset, plane.maxsize);
+		std::uint32_t size = std::min(plane.chunk->size, plane.maxsize - offset);
+		const auto *samples = reinterpret_cast<const float *>(
+			static_cast<const char *>(plane.data) + offset);
+		float peak = 0.0f;
+		for (std::uint32_t i = 0; i < size / sizeof(float); i++)
+			peak = std::max(peak, std::fabs(samples[i]));
+		if (peak > kSoundThreshold)
+			probe->lastSound.store(monotonicUsec(), std::memory_order_relaxed);
+	}
+	pw_stream_queue_buffer(probe->pwStream, buffer);
+}
+
+CabinModule::LevelProbe::~LevelProbe()
+{
+	if (!pwStream)
+		return;
+	spa_hook_remove(&listener);
+	pw_stream_destroy(pwStream);
+}
+
+/*
+ * The probes' own connection, made on first use. Not WirePlumber's: the
+ * daemon serves one connection's requests in order, and WirePlumber asks
+ * for the params of every node, so a probe node it owned on that same
+ * connection would have to answer a request queued behind the asking one.
+ */
+struct pw_core *CabinModule::levelProbeCore()
+{
+	if (probeCore_)
+		return probeCore_;
+	struct pw_core *wpCore = wp_core_get_pw_core(core_);
+	if (!wpCore)
+		return nullptr;
+	const struct pw_properties *wpProps = pw_core_get_properties(wpCore);
+	struct pw_properties *props = pw_properties_new(nullptr, nullptr);
+	for (const char *key : {PW_KEY_REMOTE_NAME, PW_KEY_REMOTE_INTENTION})
+		if (const char *value = pw_properties_get(wpProps, key))
+			pw_properties_set(props, key, value);
+	probeCore_ = pw_context_connect(wp_core_get_pw_context(core_), props, 0);
+	if (!probeCore_)
+		wp_warning_object(plugin_, "cannot connect for the level probes: %s",
+				  g_strerror(errno));
+	return probeCore_;
+}
+
+std::unique_ptr<CabinModule::LevelProbe> CabinModule::createLevelProbe(const NodeState &stream)
+{
+	static const struct pw_stream_events kEvents = {
+		.version = PW_VERSION_STREAM_EVENTS,
+		.process = onProbeProcess,
+	};
+	struct pw_core *core = levelProbeCore();
+	if (!core)
+		return nullptr;
+	const std::string id = std::to_string(stream.id);
+	/* Passive and asynchronous: it never keeps the graph up or makes it wait. */
+	struct pw_properties *props = pw_properties_new(
+		PW_KEY_MEDIA_TYPE, "Audio", PW_KEY_MEDIA_CATEGORY, "Capture", PW_KEY_MEDIA_CLASS,
+		"Stream/Input/Audio", PW_KEY_NODE_PASSIVE, "true", "node.async", "true",
+		PW_KEY_NODE_DESCRIPTION, "Cabin level probe", kNodeSeatProperty,
+		stream.seat.c_str(), kNodeTargetStreamProperty, id.c_str(), kNodeProbeProperty,
+		id.c_str(), nullptr);
+	pw_properties_set(props, PW_KEY_NODE_NAME, ("cabin.probe." + id).c_str());
+	auto probe = std::make_unique<LevelProbe>();
+	probe->stream = stream.id;
+	probe->lastSound.store(g_get_monotonic_time());
+	probe->pwStream = pw_stream_new(core, "cabin level probe", props);
+	if (!probe->pwStream)
+		return nullptr;
+	pw_stream_add_listener(probe->pwStream, &probe->listener, &kEvents, probe.get());
+	std::uint8_t buffer[512];
+	struct spa_pod_builder builder = SPA_POD_BUILDER_INIT(buffer, sizeof(buffer));
+	struct spa_audio_info_raw info = {};
+	info.format = SPA_AUDIO_FORMAT_F32;
+	const struct spa_pod *params[] = {
+		spa_format_audio_raw_build(&builder, SPA_PARAM_EnumFormat, &info)};
+	if (pw_stream_connect(probe->pwStream, PW_DIRECTION_INPUT, PW_ID_ANY,
+			      static_cast<pw_stream_flags>(PW_STREAM_FLAG_AUTOCONNECT |
+							   PW_STREAM_FLAG_MAP_BUFFERS |
+							   PW_STREAM_FLAG_RT_PROCESS),
+			      params, 1) < 0) {
+		wp_warning_object(plugin_, "stream %u: cannot connect a level probe", stream.id);
+		return nullptr;
+	}
+	wp_debug_object(plugin_, "stream %u: level probe connected", stream.id);
+	return probe;
+}
+
+void CabinModule::syncLevelProbes()
+{
+	for (std::uint32_t id : probeCandidates_) {
+		const NodeState *node = model_.node(id);
+		if (probes_.contains(id) || !node || !arbiter_.released(id))
+			continue;
+		if (std::unique_ptr<LevelProbe> probe = createLevelProbe(*node))
+			probes_[id] = std::move(probe);
+	}
+	if (probes_.empty() || probeTimer_)
+		return;
+	probeTimer_ = g_timeout_source_new(kProbeIntervalMs);
+	g_source_set_callback(probeTimer_, onProbeTimer, this, nullptr);
+	g_autoptr(GMainContext) context = wp_core_get_g_main_context(core_);
+	g_source_attach(probeTimer_, context);
+}
+
+gboolean CabinModule::onProbeTimer(gpointer self)
+{
+	auto *module = static_cast<CabinModule *>(self);
+	if (module->probes_.empty()) {
+		g_clear_pointer(&module->probeTimer_, g_source_unref);
+		return G_SOURCE_REMOVE;
+	}
+	std::int64_t now = g_get_monotonic_time();
+	bool changed = false;
+	for (auto &[id, probe] : module->probes_) {
+		bool silent = now - probe->lastSound.load(std::memory_order_relaxed) > kSilenceUsec;
+		if (silent == probe->silent)
+			continue;
+		probe->silent = silent;
+		module->arbiter_.setSilent(id, silent);
+		wp_info_object(module->plugin_, "stream %u: %s", id,
+			       silent ? "silent; it ducks nothing while so" : "makes sound again");
+		changed = true;
+	}
+	if (changed)
+		module->commit();
+	return G_SOURCE_CONTINUE;
+}
+
 void CabinModule::arbitrate()
 {
 	prepareFloors(arbiter_.floors(g_get_monotonic_time()));
 	for (const GainCommand &command : arbiter_.update(g_get_monotonic_time()))
 		sendGain(command);
 	applyFloors(arbiter_.floors(g_get_monotonic_time()));
-
+	syncLevelProbes();
 	/* Held streams released and corks set or lifted take effect through linking. */
 	if (arbiter_.generation() != arbiterGeneration_) {
 		arbiterGeneration_ = arbiter_.generation();
@@ -1206,6 +1390,8 @@ StateExtras CabinModule::stateExtras() const
 			json.key("by").value(verdict.by);
 		if (!arbiter_.released(node.id))
 			json.key("held").value(true);
+		if (arbiter_.silent(node.id))
+			json.key("silent").value(true);
 	};
 	extras.zone = [this](JsonWriter &json, const ZoneConfig &zone) {
 		json.key("active-roles").beginArray();

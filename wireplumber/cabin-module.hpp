@@ -8,6 +8,7 @@
  */
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <optional>
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include <pipewire/impl-module.h>
+#include <pipewire/stream.h>
 #include <wp/wp.h>
 
 #include "access-policy.hpp"
@@ -97,6 +99,13 @@ private:
 	void prepareFloors(const std::map<std::string, ZoneArbiter::FloorRequest> &floors);
 	void applyFloors(const std::map<std::string, ZoneArbiter::FloorRequest> &floors);
 	void setDeviceVolume(std::uint32_t device, bool mute, const std::vector<float> &volumes);
+	/* Level probes: whether a running stream that ducks others still makes sound. */
+	struct LevelProbe;
+	void syncLevelProbes();
+	std::unique_ptr<LevelProbe> createLevelProbe(const NodeState &stream);
+	struct pw_core *levelProbeCore();
+	static gboolean onProbeTimer(gpointer self);
+	static void onProbeProcess(void *data);
 	void readArbiterTiming();
 	StateExtras stateExtras() const;
 	void admitSessionManager(WpClient *client);
@@ -152,6 +161,26 @@ private:
 		bool applied = false;
 	};
 	std::map<std::string, FloorOverride> floorOverrides_;
+	/*
+	 * A capture stream of ours on each running stream of a class that
+	 * ducks others, by that stream's id: it notes, on the data thread,
+	 * when the stream last made sound. A stream silent for a while stops
+	 * ducking its zone.
+	 */
+	struct LevelProbe {
+		std::uint32_t stream = 0;
+		struct pw_stream *pwStream = nullptr;
+		struct spa_hook listener = {};
+		/* Monotonic microseconds of the last buffer above the threshold. */
+		std::atomic<std::int64_t> lastSound{0};
+		bool silent = false;
+		~LevelProbe();
+	};
+	std::map<std::uint32_t, std::unique_ptr<LevelProbe>> probes_;
+	/* Streams that get a probe once released: seat streams of a class above the lowest. */
+	std::set<std::uint32_t> probeCandidates_;
+	GSource *probeTimer_ = nullptr;
+	struct pw_core *probeCore_ = nullptr;
 	/* The arbiter's generation last acted on (links follow its holds and corks). */
 	std::uint64_t arbiterGeneration_ = 0;
 	GSource *arbiterTimer_ = nullptr;

@@ -37,6 +37,8 @@ inline constexpr const char *kCabinAccess = "cabin";
 inline constexpr const char *kNodeSeatProperty = "cabin.seat";
 inline constexpr const char *kNodeZoneProperty = "cabin.zone";
 inline constexpr const char *kNodeTargetStreamProperty = "cabin.target.stream";
+/* Marks module-cabin's level probes (docs/announcements.md). */
+inline constexpr const char *kNodeProbeProperty = "cabin.probe.stream";
 
 enum class NodeRole { Device, Stream, Other };
 enum class Direction { Playback, Capture };

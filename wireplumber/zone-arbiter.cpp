@@ -55,9 +55,19 @@ void ZoneArbiter::setRunning(std::uint32_t id, bool running, std::int64_t)
 	auto it = streams_.find(id);
 	if (it == streams_.end())
 		return;
+	/* Resumed: it sounds again until its probe says otherwise. */
+	if (running && !it->second.running)
+		it->second.silent = false;
 	it->second.running = running;
 	if (running)
 		it->second.everRan = true;
+}
+
+void ZoneArbiter::setSilent(std::uint32_t id, bool silent)
+{
+	auto it = streams_.find(id);
+	if (it != streams_.end())
+		it->second.silent = silent;
 }
 
 void ZoneArbiter::confirmGain(std::uint32_t id, float gain, std::int64_t now)
@@ -94,8 +104,10 @@ bool ZoneArbiter::activeAt(const Stream &stream, std::int64_t now) const
 		const Stream *leader = find(*stream.follows);
 		return leader && activeAt(*leader, now);
 	}
-	if (stream.held || stream.running)
+	if (stream.held)
 		return true;
+	if (stream.running)
+		return !stream.silent;
 	/* Linked a moment ago and not running yet: it is about to play. */
 	return !stream.everRan && now < stream.releasedAt + ms(timing_.startGraceMs);
 }
@@ -261,6 +273,12 @@ bool ZoneArbiter::corked(std::uint32_t id) const
 {
 	const Stream *stream = find(id);
 	return stream && stream->verdict.action == RoleAction::Cork;
+}
+
+bool ZoneArbiter::silent(std::uint32_t id) const
+{
+	const Stream *stream = find(id);
+	return stream && stream->silent;
 }
 
 bool ZoneArbiter::active(std::uint32_t id, std::int64_t now) const

@@ -61,6 +61,11 @@ public:
 
 	/* The node's state is running (it is scheduled and produces). */
 	void setRunning(std::uint32_t id, bool running, std::int64_t now);
+	/*
+	 * The stream runs but has been silent for a while (module-cabin's level
+	 * probe heard nothing): it decides nothing until it sounds again.
+	 */
+	void setSilent(std::uint32_t id, bool silent);
 	/* The node reported this `volume`: a gain sent to it is in effect. */
 	void confirmGain(std::uint32_t id, float gain, std::int64_t now);
 	/* Keeps a held stream held for a reason of the caller's (its outputs are not ready). */
@@ -92,7 +97,8 @@ public:
 	bool mayPlay(std::uint32_t id) const;
 	bool released(std::uint32_t id) const;
 	bool corked(std::uint32_t id) const;
-	/* Whether the stream is active: held, running, or just started. */
+	bool silent(std::uint32_t id) const;
+	/* Whether the stream is active: held, running and not silent, or just started. */
 	bool active(std::uint32_t id, std::int64_t now) const;
 	RoleVerdict verdict(std::uint32_t id) const;
 	/* The role class of a stream, or "" for unknown streams. */
@@ -118,6 +124,7 @@ private:
 		bool held = true;
 		bool blocked = false;
 		bool running = false;
+		bool silent = false;
 		bool everRan = false;
 		std::int64_t releasedAt = 0;
 		RoleVerdict verdict;

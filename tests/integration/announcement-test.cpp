@@ -335,6 +335,8 @@ protected:
 		return DaemonSandbox::waitFor([&] { return !sandbox_->nodeId(node); }, timeout);
 	}
 
+	void promptThatStopsSoundingLetsGo(const std::string &quiet);
+
 	/* Where a tone of \a frequency is heard on a channel over music of \a background. */
 	struct Heard {
 		std::size_t onset; /* its first audible sample */
@@ -726,29 +728,29 @@ TEST_F(AnnouncementTest, ACallCorksTheDriversMusic)
 	expectUntouched(*rec, zone("rear-left"), kCallFrequency, before, after);
 }
 
-TEST_F(AnnouncementTest, APausedPromptDucksNothing)
+/*
+ * A navigation app that keeps its stream open between prompts: one second
+ * of prompt, then \a quiet ("--pause-after" or "--silent-after") 1. The
+ * music is ducked under the prompt and comes back up while the prompt's
+ * stream stays.
+ */
+void AnnouncementTest::promptThatStopsSoundingLetsGo(const std::string &quiet)
 {
 	ASSERT_NO_FATAL_FAILURE(playMusic({"cabin"}));
 	std::size_t before = framesPlayed();
-	/* A navigation app that keeps its stream open between prompts. */
-	playRole("driver.navigation", kDriver, "Navigation", kNavigationFrequency, 0,
-		 {"--pause-after", "1"});
+	playRole("driver.navigation", kDriver, "Navigation", kNavigationFrequency, 0, {quiet, "1"});
 	EXPECT_TRUE(waitForVerdict("driver.music", "duck", "Navigation"));
-	/* Paused, the prompt's stream still exists, and the music comes back up. */
 	EXPECT_TRUE(waitForVerdict("driver.music", "mix", ""));
 	EXPECT_TRUE(sandbox_->nodeId("driver.navigation"));
 	std::size_t after = playOn(kRate);
 	EXPECT_TRUE(sandbox_->nodeId("driver.navigation")) << "the prompt's stream is still there";
-	auto zoneState = [&]() -> std::optional<JsonValue> {
-		auto state = sandbox_->cabinState();
-		for (const JsonValue &entry : state->find("zones")->items())
-			if (entry.stringOr("name") == "cabin")
-				return entry;
-		return std::nullopt;
-	};
-	auto cabinZone = zoneState();
-	ASSERT_TRUE(cabinZone);
-	EXPECT_EQ(cabinZone->find("active-roles")->toJson(), R"(["Media"])");
+	auto state = sandbox_->cabinState();
+	ASSERT_TRUE(state);
+	for (const JsonValue &entry : state->find("zones")->items()) {
+		if (entry.stringOr("name") == "cabin") {
+			EXPECT_EQ(entry.find("active-roles")->toJson(), R"(["Media"])");
+		}
+	}
 
 	auto rec = recording();
 	ASSERT_TRUE(rec);
@@ -762,11 +764,33 @@ TEST_F(AnnouncementTest, APausedPromptDucksNothing)
 			<< "the music under the prompt";
 		EXPECT_FALSE(anyOf(*rec, channel, kNavigationFrequency, prompt->end + kToneWindow,
 				   after))
-			<< "the prompt goes on after its pause";
+			<< "the prompt goes on after " << quiet;
 		EXPECT_TRUE(levelIs(*rec, channel, cabin.frequency, after - kToneWindow,
 				    kMusicAmplitude))
-			<< "the music is back up while the paused prompt's stream stays";
+			<< "the music is back up while the prompt's stream stays";
 	}
+}
+
+TEST_F(AnnouncementTest, APausedPromptDucksNothing)
+{
+	promptThatStopsSoundingLetsGo("--pause-after");
+}
+
+TEST_F(AnnouncementTest, ASilentPromptDucksNothing)
+{
+	promptThatStopsSoundingLetsGo("--silent-after");
+	/* Unlike a paused one, it still plays, marked silent: linked to the
+	 * speakers, and module-cabin's level probe, which heard the silence, to it. */
+	EXPECT_EQ(sandbox_->linkedTargets("driver.navigation"),
+		  std::set<std::string>{"cabin.speakers"});
+	auto id = sandbox_->nodeId("driver.navigation");
+	ASSERT_TRUE(id);
+	EXPECT_EQ(sandbox_->linkedTargets("cabin.probe." + std::to_string(*id)),
+		  std::set<std::string>{"driver.navigation"});
+	auto entry = nodeState("driver.navigation");
+	ASSERT_TRUE(entry);
+	const JsonValue *silent = entry->find("silent");
+	EXPECT_TRUE(silent && silent->toBool() == true) << entry->toJson();
 }
 
 /* A device's own volume, as the user sets it with wpctl: its Props `mute` and `channelVolumes`. */

@@ -518,11 +518,15 @@ std::set<std::string> DaemonSandbox::linkedTargets(const std::string &nodeName)
 	if (!graph)
 		return targets;
 	std::map<std::int64_t, std::string> names;
+	std::set<std::int64_t> probes;
 	for (const JsonValue &object : graph->items()) {
 		const JsonValue *props = nodeProps(object);
-		if (isType(object, "PipeWire:Interface:Node") && props)
-			names[object.find("id")->toInt().value_or(-1)] =
-				props->stringOr("node.name");
+		if (!isType(object, "PipeWire:Interface:Node") || !props)
+			continue;
+		std::int64_t id = object.find("id")->toInt().value_or(-1);
+		names[id] = props->stringOr("node.name");
+		if (props->find("cabin.probe.stream"))
+			probes.insert(id);
 	}
 	for (const JsonValue &object : graph->items()) {
 		if (!isType(object, "PipeWire:Interface:Link"))
@@ -532,9 +536,9 @@ std::set<std::string> DaemonSandbox::linkedTargets(const std::string &nodeName)
 			continue;
 		auto out = info->find("output-node-id")->toInt().value_or(-1);
 		auto in = info->find("input-node-id")->toInt().value_or(-1);
-		if (names[out] == nodeName)
+		if (names[out] == nodeName && !probes.contains(in))
 			targets.insert(names[in]);
-		if (names[in] == nodeName)
+		if (names[in] == nodeName && !probes.contains(out))
 			targets.insert(names[out]);
 	}
 	return targets;

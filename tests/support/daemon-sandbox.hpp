@@ -105,7 +105,11 @@ public:
 	/* A property of the node named \a nodeName, as pw-dump shows it. */
 	std::optional<std::string> nodeProperty(const std::string &nodeName,
 						const std::string &key);
-	/* Names of the nodes \a nodeName is linked to, in either direction. */
+	/*
+	 * Names of the nodes \a nodeName is linked to, in either direction.
+	 * module-cabin's level probes (`cabin.probe.stream`) listen on a
+	 * stream without being where it plays, and are left out.
+	 */
 	std::set<std::string> linkedTargets(const std::string &nodeName);
 	/* Waits until \a nodeName is linked to exactly \a targets. */
 	bool waitForTargets(const std::string &nodeName, const std::set<std::string> &targets,

@@ -499,10 +499,37 @@ TEST(StatusReport, StatusShowsRolesDuckingAndAnnouncements)
 	const JsonValue &music = json->find("seats")->items()[0].find("streams")->items()[0];
 	EXPECT_EQ(music.toJson(),
 		  R"({"id":75,"name":"music","direction":"playback","linked-to":[30],)"
-		  R"("role":"Media","action":"duck","gain":0.3,"by":"Navigation"})");
+		  R"("role":"Media","action":"duck","gain":0.3,"by":"Navigation","silent":false})");
 	EXPECT_EQ(json->find("zones")->items()[0].find("active-roles")->toJson(),
 		  R"(["Navigation"])");
 	EXPECT_EQ(json->find("announcements")->items().size(), 3u);
+}
+
+TEST(StatusReport, SilentStreamIsMarked)
+{
+	std::string text = kAnnouncementState;
+	const std::string nav = R"("role-class":"Navigation","action":"mix","gain":1})";
+	ASSERT_NE(text.find(nav), std::string::npos);
+	text.replace(text.find(nav), nav.size(),
+		     R"("role-class":"Navigation","action":"mix","gain":1,"silent":true})");
+	auto state = JsonValue::parse(text);
+	ASSERT_TRUE(state);
+	StatusReport report = buildStatusReport(*state, {{75, 30}, {76, 30}}, {});
+	EXPECT_TRUE(report.seats[0].streams[1].silent);
+	EXPECT_FALSE(report.seats[0].streams[0].silent);
+	EXPECT_NE(formatStatusText(report).find(
+			  "  │   └─ nav [76] → cabin.speakers [30]  role Navigation, silent\n"),
+		  std::string::npos)
+		<< formatStatusText(report);
+	auto json = JsonValue::parse(formatStatusJson(report));
+	ASSERT_TRUE(json);
+	EXPECT_EQ(json->find("seats")
+			  ->items()[0]
+			  .find("streams")
+			  ->items()[1]
+			  .find("silent")
+			  ->toJson(),
+		  "true");
 }
 
 TEST(StatusReport, StateWithoutArbitrationShowsStreamsAsBefore)

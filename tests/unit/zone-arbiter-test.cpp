@@ -504,6 +504,48 @@ TEST_F(ZoneArbiterTest, MusicIsRestoredWhenTheNavigationStopsRunning)
 	EXPECT_TRUE(update().empty());
 }
 
+TEST_F(ZoneArbiterTest, MusicIsRestoredWhileTheNavigationRunsSilent)
+{
+	ASSERT_NO_FATAL_FAILURE(navigationPlaysOverMusic());
+	advance(ms(3000));
+	arbiter_.setSilent(kNavigation, true);
+	EXPECT_TRUE(arbiter_.silent(kNavigation));
+	EXPECT_FALSE(arbiter_.active(kNavigation, now_));
+	/* Still linked: silence is not a reason to unlink it. */
+	EXPECT_TRUE(arbiter_.mayPlay(kNavigation));
+	std::vector<GainCommand> commands = update();
+	EXPECT_TRUE(hasCommand(commands, kMusic, 1.0f, timing().restoreRampMs));
+	EXPECT_EQ(commands.size(), 1u) << describe(commands);
+	EXPECT_EQ(arbiter_.verdict(kMusic), RoleVerdict{});
+	EXPECT_TRUE(arbiter_.activeRoles().at(kCabin) == std::vector<std::string>{"Media"})
+		<< "the silent prompt still counts as active";
+
+	/* It speaks again: the music goes down again, with the duck ramp. */
+	advance(ms(1000));
+	arbiter_.setSilent(kNavigation, false);
+	EXPECT_TRUE(arbiter_.active(kNavigation, now_));
+	EXPECT_TRUE(hasCommand(update(), kMusic, 0.3f, timing().duckRampMs));
+}
+
+TEST_F(ZoneArbiterTest, ResumedStreamIsNoLongerSilent)
+{
+	ASSERT_NO_FATAL_FAILURE(navigationPlaysOverMusic());
+	arbiter_.setSilent(kNavigation, true);
+	arbiter_.setRunning(kNavigation, false, now_);
+	EXPECT_TRUE(hasCommand(update(), kMusic, 1.0f, timing().restoreRampMs));
+	/* Resumed: it counts as sounding until its probe hears otherwise. */
+	arbiter_.setRunning(kNavigation, true, now_);
+	EXPECT_FALSE(arbiter_.silent(kNavigation));
+	EXPECT_TRUE(hasCommand(update(), kMusic, 0.3f, timing().duckRampMs));
+}
+
+TEST_F(ZoneArbiterTest, SilenceOfAnUnknownStreamIsIgnored)
+{
+	arbiter_.setSilent(99, true);
+	EXPECT_FALSE(arbiter_.contains(99));
+	EXPECT_FALSE(arbiter_.silent(99));
+}
+
 TEST_F(ZoneArbiterTest, MusicIsRestoredWhenTheNavigationGoesAway)
 {
 	ASSERT_NO_FATAL_FAILURE(navigationPlaysOverMusic());

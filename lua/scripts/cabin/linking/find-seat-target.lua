@@ -45,13 +45,15 @@ SimpleEventHook {
       event:stop_processing ()
       return
     end
-    if identity == "session-manager" and si_props ["cabin.share.id"] == nil then
+    if identity == "session-manager" and si_props ["cabin.share.id"] == nil
+        and si_props ["cabin.probe.stream"] == nil then
       -- the session manager's other streams carry their own targets
       return
     end
     -- A share loopback (module-cabin's own, so its cabin.* properties are
     -- trusted) is placed like a seat stream: its capture side on the shared
-    -- stream, its playback side on the receiving zone's best device.
+    -- stream, its playback side on the receiving zone's best device. A level
+    -- probe goes on the stream it listens to.
     -- a client without any seat gets "" and, below, no target at all
     local seat = cabin:call ("get-seat", stream_id)
 
