@@ -86,16 +86,33 @@ private:
 					addUid(key, seat, uid);
 			}
 		}
+		if (const JsonValue *logind = entry.find("logind-seat"))
+			setLogindSeat(key, seat, *logind);
 		if (const JsonValue *home = entry.find("home-zone"))
 			homeZoneRequests_.push_back({seat.name, key, *home});
 		if (const JsonValue *from = entry.find("accept-shares-from"))
 			autoAcceptRequests_.push_back({seat.name, key, *from});
 		for (const auto &[member, value] : entry.members())
 			if (member != "name" && member != "uids" && member != "home-zone" &&
-			    member != "accept-shares-from")
+			    member != "accept-shares-from" && member != "logind-seat")
 				error(key + "." + member + " = " + value.toJson() +
 				      ": unknown key; ignored");
 		config_.seats.push_back(std::move(seat));
+	}
+
+	void setLogindSeat(const std::string &key, SeatConfig &seat, const JsonValue &logind)
+	{
+		if (!isValidName(&logind)) {
+			error(key + ".logind-seat = " + logind.toJson() +
+			      ": expected a logind seat name (seat0, seat1, ...); ignored");
+			return;
+		}
+		if (const SeatConfig *other = config_.seatOfLogindSeat(logind.text())) {
+			error(key + ".logind-seat = " + logind.toJson() +
+			      ": already mapped to seat \"" + other->name + "\"; ignored");
+			return;
+		}
+		seat.logindSeat = logind.text();
 	}
 
 	void addUid(const std::string &key, SeatConfig &seat, const JsonValue &uid)
@@ -326,6 +343,14 @@ const SeatConfig *CabinConfig::seatOfUid(std::uint32_t uid) const
 {
 	for (const SeatConfig &seat : seats)
 		if (std::find(seat.uids.begin(), seat.uids.end(), uid) != seat.uids.end())
+			return &seat;
+	return nullptr;
+}
+
+const SeatConfig *CabinConfig::seatOfLogindSeat(std::string_view logindSeat) const
+{
+	for (const SeatConfig &seat : seats)
+		if (!seat.logindSeat.empty() && seat.logindSeat == logindSeat)
 			return &seat;
 	return nullptr;
 }

@@ -24,6 +24,8 @@ struct SeatConfig {
 	std::string homeZone;
 	/* Seats whose share offers this seat accepts without asking. */
 	std::vector<std::string> acceptSharesFrom;
+	/* The logind seat (`seat1`) whose sessions and devices are this seat's; "" for none. */
+	std::string logindSeat;
 };
 
 enum class ZoneKind { Personal, Shared };
@@ -51,6 +53,8 @@ struct CabinConfig {
 	const ZoneConfig *findZone(std::string_view name) const;
 	/* The seat a uid is statically mapped to, if any. */
 	const SeatConfig *seatOfUid(std::uint32_t uid) const;
+	/* The seat a logind seat is mapped to, if any. */
+	const SeatConfig *seatOfLogindSeat(std::string_view logindSeat) const;
 	/* Zones \a seat may play to: its personal zones and the shared zones it owns. */
 	bool seatMayUse(std::string_view seat, const ZoneConfig &zone) const;
 };

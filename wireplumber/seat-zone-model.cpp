@@ -39,6 +39,10 @@ const char *toString(SeatSource source)
 		return "socket";
 	case SeatSource::Uid:
 		return "uid";
+	case SeatSource::Session:
+		return "session";
+	case SeatSource::ActiveUser:
+		return "active-user";
 	case SeatSource::Default:
 		return "default";
 	case SeatSource::SessionManager:
@@ -131,11 +135,23 @@ void SeatZoneModel::assignClient(ClientState &client, const Properties &props)
 				    kSeatSocketProperty + " = \"" + socketSeat->second +
 				    "\" names no configured seat; trying its uid");
 	}
-	if (std::optional<std::uint32_t> uid = parseId(props, "pipewire.sec.uid")) {
+	std::optional<std::uint32_t> uid = parseId(props, "pipewire.sec.uid");
+	if (uid) {
 		if (const SeatConfig *seat = config_.seatOfUid(*uid)) {
 			client.seat = seat->name;
 			client.source = SeatSource::Uid;
 			return;
+		}
+	}
+	std::optional<std::uint32_t> pid = parseId(props, "pipewire.sec.pid");
+	if (loginLookup_ && uid && pid) {
+		if (std::optional<LoginPlace> place = loginLookup_(*pid, *uid)) {
+			if (const SeatConfig *seat = config_.seatOfLogindSeat(place->logindSeat)) {
+				client.seat = place->active ? seat->name : std::string();
+				client.source = place->fromSession ? SeatSource::Session
+								   : SeatSource::ActiveUser;
+				return;
+			}
 		}
 	}
 	client.seat = defaultSeat_;
@@ -146,8 +162,23 @@ void SeatZoneModel::addClient(std::uint32_t id, const Properties &props)
 {
 	ClientState &client = clients_[id];
 	client.id = id;
+	client.props = props;
 	assignClient(client, props);
 	reassignStreamsOf(id);
+}
+
+std::vector<std::uint32_t> SeatZoneModel::reassignClients()
+{
+	std::vector<std::uint32_t> changed;
+	for (auto &[id, client] : clients_) {
+		std::string seat = client.seat;
+		assignClient(client, client.props);
+		if (client.seat != seat) {
+			changed.push_back(id);
+			reassignStreamsOf(id);
+		}
+	}
+	return changed;
 }
 
 void SeatZoneModel::removeClient(std::uint32_t id)
@@ -350,6 +381,8 @@ std::string SeatZoneModel::stateJson(std::string_view onlySeat, const StateExtra
 		for (std::uint32_t uid : seat.uids)
 			json.value(uid);
 		json.endArray();
+		if (!seat.logindSeat.empty())
+			json.key("logind-seat").value(seat.logindSeat);
 		json.key("clients").beginArray();
 		for (const auto &[id, client] : clients_)
 			if (client.seat == seat.name)

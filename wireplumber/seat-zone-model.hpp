@@ -44,7 +44,7 @@ enum class NodeRole { Device, Stream, Other };
 enum class Direction { Playback, Capture };
 
 /* How a client's seat was decided, most trusted first. */
-enum class SeatSource { Socket, Uid, Default, None, SessionManager };
+enum class SeatSource { Socket, Uid, Session, ActiveUser, Default, None, SessionManager };
 
 const char *toString(SeatSource source);
 
@@ -56,6 +56,22 @@ enum class ClientRole { Seat, Administrator, Announcer };
 
 const char *toString(ClientRole role);
 
+/*
+ * Where logind puts a client's process (login-seats.hpp reads it): the
+ * seat of its session, or, for a process outside any session, the one
+ * seat where its uid has the active session.
+ */
+struct LoginPlace {
+	std::string logindSeat;
+	/* From the process's own session (else from its uid's active session). */
+	bool fromSession = true;
+	/* A session in the background on its seat plays nowhere until it is active. */
+	bool active = true;
+};
+
+/* Looks up a client's place by its kernel-given pid and uid. */
+using LoginLookup = std::function<std::optional<LoginPlace>(std::uint32_t pid, std::uint32_t uid)>;
+
 struct ClientState {
 	std::uint32_t id = 0;
 	std::string seat;
@@ -64,6 +80,8 @@ struct ClientState {
 	/* Whether module-cabin sets its permissions (pipewire.access = "cabin"). */
 	bool managed = false;
 	std::string application;
+	/* Its properties as connected, to decide its seat again when logind's view changes. */
+	Properties props;
 };
 
 struct NodeState {
@@ -119,6 +137,14 @@ public:
 		sessionManagerUid_ = uid;
 	}
 
+	/*
+	 * Where logind puts clients (nothing: no logind). Seats are matched by
+	 * their `logind-seat`. Call reassignClients() when logind's view changes.
+	 */
+	void setLoginLookup(LoginLookup lookup) { loginLookup_ = std::move(lookup); }
+	/* Decides every client's seat again; returns the clients whose seat changed. */
+	std::vector<std::uint32_t> reassignClients();
+
 	void addClient(std::uint32_t id, const Properties &props);
 	void removeClient(std::uint32_t id);
 	void addNode(std::uint32_t id, const Properties &props);
@@ -164,6 +190,7 @@ private:
 	std::optional<std::uint32_t> sessionManagerPid_;
 	/* Its uid too, so that a pid alone (reused, say) never names the session manager. */
 	std::optional<std::uint32_t> sessionManagerUid_;
+	LoginLookup loginLookup_;
 	std::map<std::uint32_t, ClientState> clients_;
 	std::map<std::uint32_t, NodeState> nodes_;
 	std::vector<std::string> warnings_;

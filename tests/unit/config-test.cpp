@@ -112,6 +112,33 @@ TEST(Config, InvalidSeatEntriesAreReported)
 	EXPECT_TRUE(hasErrorContaining(config, "cabin.seats[4] = \"just a string\""));
 }
 
+TEST(Config, LogindSeatsMapToSeats)
+{
+	CabinConfig config = parseCabinConfig(R"([
+	  { name = driver, logind-seat = seat0 }
+	  { name = rear-left, logind-seat = "seat1" }
+	  { name = rear-right, logind-seat = seat1 }
+	  { name = front-passenger, logind-seat = "seat 2" }
+	  { name = guest, logind-seat = [ seat3 ] }
+	])",
+					      "[]");
+	ASSERT_EQ(config.seats.size(), 5u) << "a bad logind-seat keeps the seat";
+	EXPECT_EQ(config.findSeat("driver")->logindSeat, "seat0");
+	EXPECT_EQ(config.seatOfLogindSeat("seat1"), config.findSeat("rear-left"));
+	EXPECT_EQ(config.seatOfLogindSeat("seat0"), config.findSeat("driver"));
+	EXPECT_EQ(config.seatOfLogindSeat("seat9"), nullptr);
+	EXPECT_EQ(config.seatOfLogindSeat(""), nullptr) << "seats without one map nothing";
+	EXPECT_TRUE(config.findSeat("rear-right")->logindSeat.empty());
+	EXPECT_TRUE(hasErrorContaining(config,
+				       "cabin.seats[2] (rear-right).logind-seat = \"seat1\": "
+				       "already mapped to seat \"rear-left\"; ignored"))
+		<< allErrors(config);
+	EXPECT_TRUE(hasErrorContaining(config, "cabin.seats[3] (front-passenger).logind-seat = "
+					       "\"seat 2\": expected a logind seat name"));
+	EXPECT_TRUE(hasErrorContaining(config, "cabin.seats[4] (guest).logind-seat = [\"seat3\"]"))
+		<< allErrors(config);
+}
+
 TEST(Config, BadDeviceRuleSkipsOnlyThatDevice)
 {
 	CabinConfig config = parseCabinConfig(kSeats, R"([

@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: MIT */
+#include <map>
+
 #include <gtest/gtest.h>
 
 #include "json.hpp"
@@ -110,6 +112,137 @@ TEST_F(ModelTest, UnknownSocketSeatFallsBackAndWarns)
 	auto warnings = model_.takeWarnings();
 	ASSERT_EQ(warnings.size(), 1u);
 	EXPECT_NE(warnings[0].find("pipewire.sec.cabin.seat = \"trunk\""), std::string::npos);
+}
+
+/* Seats mapped to logind seats; where logind puts each process is the test's to say. */
+class LoginModelTest : public ::testing::Test
+{
+protected:
+	LoginModelTest()
+	    : model_(parseCabinConfig(R"([
+		    { name = driver, logind-seat = seat0 }
+		    { name = rear-left, logind-seat = seat1, uids = [ 1001 ] }
+		    { name = rear-right, logind-seat = seat2 }
+		  ])",
+				      kZones))
+	{
+		model_.setLoginLookup([this](std::uint32_t pid, std::uint32_t uid) {
+			if (auto it = byPid_.find(pid); it != byPid_.end())
+				return std::optional<LoginPlace>(it->second);
+			if (auto it = byUid_.find(uid); it != byUid_.end())
+				return std::optional<LoginPlace>(it->second);
+			return std::optional<LoginPlace>();
+		});
+	}
+
+	void addClient(std::uint32_t id, std::uint32_t pid, std::uint32_t uid)
+	{
+		model_.addClient(id, {{"pipewire.sec.pid", std::to_string(pid)},
+				      {"pipewire.sec.uid", std::to_string(uid)}});
+	}
+
+	void addStream(std::uint32_t id, std::uint32_t client)
+	{
+		model_.addNode(id, {{"node.name", "stream" + std::to_string(id)},
+				    {"media.class", "Stream/Output/Audio"},
+				    {"client.id", std::to_string(client)}});
+	}
+
+	SeatZoneModel model_;
+	std::map<std::uint32_t, LoginPlace> byPid_;
+	std::map<std::uint32_t, LoginPlace> byUid_;
+};
+
+TEST_F(LoginModelTest, SessionSeatPlacesTheClient)
+{
+	byPid_[500] = {"seat2", true, true};
+	addClient(60, 500, 1002);
+	EXPECT_EQ(model_.client(60)->seat, "rear-right");
+	EXPECT_EQ(model_.client(60)->source, SeatSource::Session);
+	auto state = JsonValue::parse(model_.stateJson());
+	ASSERT_TRUE(state);
+	EXPECT_NE(state->toJson().find(R"("identity":"session")"), std::string::npos)
+		<< state->toJson();
+	EXPECT_EQ(state->find("seats")->items()[2].stringOr("logind-seat"), "seat2");
+}
+
+TEST_F(LoginModelTest, ActiveUserSeatPlacesAProcessOutsideASession)
+{
+	byUid_[1003] = {"seat0", false, true};
+	addClient(61, 501, 1003);
+	EXPECT_EQ(model_.client(61)->seat, "driver");
+	EXPECT_EQ(model_.client(61)->source, SeatSource::ActiveUser);
+}
+
+TEST_F(LoginModelTest, UidTableWinsOverLogind)
+{
+	/* Configuration wins where both speak. */
+	byPid_[502] = {"seat2", true, true};
+	addClient(62, 502, 1001);
+	EXPECT_EQ(model_.client(62)->seat, "rear-left");
+	EXPECT_EQ(model_.client(62)->source, SeatSource::Uid);
+}
+
+TEST_F(LoginModelTest, BackgroundSessionPlaysNowhere)
+{
+	byPid_[503] = {"seat1", true, false};
+	model_.setDefaultSeat("driver");
+	addClient(63, 503, 1004);
+	addStream(70, 63);
+	EXPECT_EQ(model_.client(63)->seat, "") << "not the default seat either";
+	EXPECT_EQ(model_.client(63)->source, SeatSource::Session);
+	EXPECT_EQ(model_.node(70)->zone, "");
+}
+
+TEST_F(LoginModelTest, UnmappedLogindSeatFallsBackToTheDefault)
+{
+	byPid_[504] = {"seat7", true, true};
+	model_.setDefaultSeat("driver");
+	addClient(64, 504, 1005);
+	EXPECT_EQ(model_.client(64)->seat, "driver");
+	EXPECT_EQ(model_.client(64)->source, SeatSource::Default);
+}
+
+TEST_F(LoginModelTest, SocketSeatWinsOverLogind)
+{
+	byPid_[505] = {"seat2", true, true};
+	model_.addClient(65, {{kSeatSocketProperty, "driver"},
+			      {"pipewire.sec.pid", "505"},
+			      {"pipewire.sec.uid", "1006"}});
+	EXPECT_EQ(model_.client(65)->seat, "driver");
+	EXPECT_EQ(model_.client(65)->source, SeatSource::Socket);
+}
+
+TEST_F(LoginModelTest, SessionMovingSeatsTakesItsStreamsAlong)
+{
+	byPid_[506] = {"seat1", true, true};
+	addClient(66, 506, 1007);
+	addStream(71, 66);
+	addClient(67, 507, 1008);
+	EXPECT_EQ(model_.node(71)->zone, "rear-left");
+	EXPECT_TRUE(model_.reassignClients().empty()) << "nothing changed yet";
+
+	byPid_[506] = {"seat2", true, true};
+	EXPECT_EQ(model_.reassignClients(), std::vector<std::uint32_t>{66});
+	EXPECT_EQ(model_.client(66)->seat, "rear-right");
+	EXPECT_EQ(model_.node(71)->seat, "rear-right");
+	EXPECT_EQ(model_.node(71)->zone, "rear-right");
+
+	/* In the background, then active again. */
+	byPid_[506].active = false;
+	EXPECT_EQ(model_.reassignClients(), std::vector<std::uint32_t>{66});
+	EXPECT_EQ(model_.node(71)->seat, "");
+	byPid_[506].active = true;
+	EXPECT_EQ(model_.reassignClients(), std::vector<std::uint32_t>{66});
+	EXPECT_EQ(model_.node(71)->zone, "rear-right");
+}
+
+TEST_F(LoginModelTest, WithoutALookupLogindIsNotAsked)
+{
+	model_.setLoginLookup({});
+	byPid_[508] = {"seat1", true, true};
+	addClient(68, 508, 1009);
+	EXPECT_EQ(model_.client(68)->source, SeatSource::None);
 }
 
 TEST_F(ModelTest, DefaultSeatAppliesToSeatlessClientsAndFollowsChanges)
