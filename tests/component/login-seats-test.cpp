@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * LoginSeats with the real libsystemd, reading logind's state as logind
+ * writes it, in a private mount namespace (FakeLogind; root only): where a
+ * process's session sits, a background session, a process outside any
+ * session, and the watch waking when a session moves seats.
+ */
+#include <chrono>
+#include <csignal>
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include "fake-logind.hpp"
+#include "login-seats.hpp"
+
+namespace cabin {
+namespace {
+
+using test::FakeLogind;
+using namespace std::chrono_literals;
+
+class LoginSeatsTest : public ::testing::Test
+{
+protected:
+	static void SetUpTestSuite()
+	{
+		if (geteuid() != 0)
+			return;
+		namespaceReady_ = FakeLogind::enterPrivateNamespace(&namespaceError_);
+	}
+
+	void SetUp() override
+	{
+		if (geteuid() != 0)
+			GTEST_SKIP() << "needs root for a private mount namespace";
+		ASSERT_TRUE(namespaceReady_) << namespaceError_;
+	}
+
+	void TearDown() override
+	{
+		for (pid_t pid : children_) {
+			kill(pid, SIGKILL);
+			waitpid(pid, nullptr, 0);
+		}
+		for (const std::string &id : written_)
+			logind_.removeSession(id);
+	}
+
+	/* A process that waits to be killed, placed in session \a id of \a uid ("": none). */
+	pid_t startProcess(std::uint32_t uid, const std::string &id)
+	{
+		pid_t pid = fork();
+		if (pid == 0) {
+			pause();
+			_exit(0);
+		}
+		children_.push_back(pid);
+		std::string error;
+		EXPECT_TRUE(FakeLogind::placeProcess(pid, uid, id, &error)) << error;
+		return pid;
+	}
+
+	void writeSession(const FakeLogind::Session &session)
+	{
+		logind_.writeSession(session);
+		written_.push_back(session.id);
+	}
+
+	/* Whether \a fd becomes readable within \a timeout. */
+	static bool readable(int fd, std::chrono::milliseconds timeout)
+	{
+		pollfd entry{fd, POLLIN, 0};
+		return poll(&entry, 1, static_cast<int>(timeout.count())) == 1;
+	}
+
+	static inline bool namespaceReady_ = false;
+	static inline std::string namespaceError_;
+	FakeLogind logind_;
+	LoginSeats seats_;
+	std::vector<pid_t> children_;
+	std::vector<std::string> written_;
+};
+
+TEST_F(LoginSeatsTest, ProcessInASessionSitsOnItsSeat)
+{
+	writeSession({"5", 1001, "seat1", true});
+	pid_t pid = startProcess(1001, "5");
+	auto place = seats_.placeOf(pid, 1001);
+	ASSERT_TRUE(place);
+	EXPECT_EQ(place->logindSeat, "seat1");
+	EXPECT_TRUE(place->fromSession);
+	EXPECT_TRUE(place->active);
+}
+
+TEST_F(LoginSeatsTest, BackgroundSessionIsNotActive)
+{
+	writeSession({"6", 1001, "seat1", true});
+	writeSession({"7", 1002, "seat1", false});
+	pid_t pid = startProcess(1002, "7");
+	auto place = seats_.placeOf(pid, 1002);
+	ASSERT_TRUE(place);
+	EXPECT_EQ(place->logindSeat, "seat1");
+	EXPECT_FALSE(place->active);
+}
+
+TEST_F(LoginSeatsTest, SessionWithoutASeatSaysNothing)
+{
+	writeSession({"8", 1003, "", true});
+	/* Even though the user is active elsewhere: the process's own session decides. */
+	writeSession({"9", 1003, "seat2", true});
+	pid_t pid = startProcess(1003, "8");
+	EXPECT_EQ(seats_.placeOf(pid, 1003), std::nullopt);
+}
+
+TEST_F(LoginSeatsTest, ProcessOutsideASessionSitsWhereItsUserIsActive)
+{
+	writeSession({"10", 1004, "seat2", true});
+	pid_t pid = startProcess(1004, "");
+	auto place = seats_.placeOf(pid, 1004);
+	ASSERT_TRUE(place);
+	EXPECT_EQ(place->logindSeat, "seat2");
+	EXPECT_FALSE(place->fromSession);
+	EXPECT_TRUE(place->active);
+}
+
+TEST_F(LoginSeatsTest, UserActiveOnTwoSeatsGivesNoPlace)
+{
+	writeSession({"11", 1005, "seat1", true});
+	writeSession({"12", 1005, "seat2", true});
+	pid_t pid = startProcess(1005, "");
+	EXPECT_EQ(seats_.placeOf(pid, 1005), std::nullopt);
+}
+
+TEST_F(LoginSeatsTest, UnknownProcessAndUserGiveNoPlace)
+{
+	pid_t pid = startProcess(1006, "");
+	EXPECT_EQ(seats_.placeOf(pid, 1006), std::nullopt);
+}
+
+TEST_F(LoginSeatsTest, WatchWakesWhenASessionMovesSeats)
+{
+	writeSession({"13", 1007, "seat1", true});
+	pid_t pid = startProcess(1007, "13");
+	std::string error;
+	ASSERT_TRUE(seats_.watch(&error)) << error;
+	std::vector<int> fds = seats_.watchFds();
+	ASSERT_EQ(fds.size(), 2u);
+	for (int fd : fds)
+		EXPECT_FALSE(readable(fd, 0ms)) << "nothing changed yet";
+
+	writeSession({"13", 1007, "seat2", true});
+	bool woke = false;
+	for (int fd : fds)
+		woke = readable(fd, 5s) || woke;
+	EXPECT_TRUE(woke);
+	seats_.flush();
+	for (int fd : fds)
+		EXPECT_FALSE(readable(fd, 0ms)) << "flushed";
+	auto place = seats_.placeOf(pid, 1007);
+	ASSERT_TRUE(place);
+	EXPECT_EQ(place->logindSeat, "seat2");
+}
+
+} // namespace
+} // namespace cabin

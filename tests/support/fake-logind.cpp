@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: MIT */
+#include "fake-logind.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sched.h>
+#include <set>
+#include <sys/mount.h>
+
+namespace cabin::test {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+const fs::path kRoot = "/run/systemd";
+/* Where the cgroup files bound over /proc/PID/cgroup live (libsystemd never looks here). */
+const fs::path kCgroups = "/run/systemd/cabin-test-cgroups";
+
+bool fail(std::string *error, const std::string &what)
+{
+	*error = what + ": " + std::strerror(errno);
+	return false;
+}
+
+/* Writes beside the place and renames into it, as logind does. */
+void writeAtomically(const fs::path &path, const std::string &text)
+{
+	fs::path temporary = path.parent_path() / ("." + path.filename().string() + ".tmp");
+	{
+		std::ofstream out(temporary, std::ios::trunc);
+		out << "# This is private data. Do not parse.\n" << text;
+	}
+	fs::rename(temporary, path);
+}
+
+std::string joined(const std::vector<std::string> &items)
+{
+	std::string out;
+	for (const std::string &item : items)
+		out += (out.empty() ? "" : " ") + item;
+	return out;
+}
+
+/* Both hierarchies' lines: libsystemd reads the one its mode uses. */
+std::string cgroupLines(const std::string &path)
+{
+	return "1:name=systemd:" + path + "\n0::" + path + "\n";
+}
+
+bool bindFile(const fs::path &file, const std::string &text, const std::string &target,
+	      std::string *error)
+{
+	{
+		std::ofstream out(file, std::ios::trunc);
+		out << text;
+	}
+	if (mount(file.c_str(), target.c_str(), nullptr, MS_BIND, nullptr) < 0)
+		return fail(error, "bind " + file.string() + " over " + target);
+	return true;
+}
+
+} // namespace
+
+bool FakeLogind::enterPrivateNamespace(std::string *error)
+{
+	if (unshare(CLONE_NEWNS) < 0)
+		return fail(error, "unshare(CLONE_NEWNS) (needs root)");
+	if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0)
+		return fail(error, "make / private");
+	std::error_code ignored;
+	fs::create_directories(kRoot, ignored);
+	if (mount("tmpfs", kRoot.c_str(), "tmpfs", 0, "mode=0755") < 0)
+		return fail(error, "tmpfs on " + kRoot.string());
+	for (const char *dir : {"seats", "sessions", "users", "machines"})
+		fs::create_directories(kRoot / dir);
+	fs::create_directories(kCgroups);
+	/* PID 1's cgroup is the root the others are read against. */
+	return bindFile(kCgroups / "1", cgroupLines("/init.scope"), "/proc/1/cgroup", error);
+}
+
+void FakeLogind::writeSession(const Session &session)
+{
+	std::erase_if(sessions_, [&](const Session &s) { return s.id == session.id; });
+	sessions_.push_back(session);
+	writeAll();
+}
+
+void FakeLogind::removeSession(const std::string &id)
+{
+	std::erase_if(sessions_, [&](const Session &s) { return s.id == id; });
+	std::error_code ignored;
+	fs::remove(kRoot / "sessions" / id, ignored);
+	writeAll();
+}
+
+void FakeLogind::writeAll()
+{
+	std::map<std::string, std::vector<const Session *>> bySeat;
+	std::map<std::uint32_t, std::vector<const Session *>> byUid;
+	for (const Session &session : sessions_) {
+		std::string uid = std::to_string(session.uid);
+		std::string text = "UID=" + uid + "\nUSER=user" + uid +
+				   "\nACTIVE=" + (session.active ? "1" : "0") +
+				   "\nSTATE=" + (session.active ? "active" : "online") +
+				   "\nREMOTE=0\nTYPE=wayland\nCLASS=user\nSCOPE=session-" +
+				   session.id + ".scope\n";
+		if (!session.seat.empty()) {
+			text += "SEAT=" + session.seat + "\n";
+			bySeat[session.seat].push_back(&session);
+		}
+		writeAtomically(kRoot / "sessions" / session.id, text);
+		byUid[session.uid].push_back(&session);
+	}
+
+	std::set<std::string> seatFiles;
+	for (const auto &[seat, sessions] : bySeat) {
+		std::vector<std::string> ids, uids;
+		std::string text = std::string("IS_SEAT0=") + (seat == "seat0" ? "1" : "0") +
+				   "\nCAN_MULTI_SESSION=1\nCAN_TTY=0\nCAN_GRAPHICAL=1\n";
+		for (const Session *session : sessions) {
+			ids.push_back(session->id);
+			uids.push_back(std::to_string(session->uid));
+			if (session->active)
+				text += "ACTIVE=" + session->id +
+					"\nACTIVE_UID=" + std::to_string(session->uid) + "\n";
+		}
+		text += "SESSIONS=" + joined(ids) + "\nUIDS=" + joined(uids) + "\n";
+		writeAtomically(kRoot / "seats" / seat, text);
+		seatFiles.insert(seat);
+	}
+	std::error_code ignored;
+	for (const auto &entry : fs::directory_iterator(kRoot / "seats"))
+		if (!seatFiles.contains(entry.path().filename().string()))
+			fs::remove(entry.path(), ignored);
+
+	std::set<std::string> userFiles;
+	for (const auto &[uid, sessions] : byUid) {
+		std::vector<std::string> all, active, seats, activeSeats;
+		for (const Session *session : sessions) {
+			all.push_back(session->id);
+			if (!session->seat.empty())
+				seats.push_back(session->seat);
+			if (session->active) {
+				active.push_back(session->id);
+				if (!session->seat.empty())
+					activeSeats.push_back(session->seat);
+			}
+		}
+		std::string name = std::to_string(uid);
+		writeAtomically(kRoot / "users" / name,
+				"NAME=user" + name +
+					"\nSTATE=" + (active.empty() ? "online" : "active") +
+					"\nSESSIONS=" + joined(all) + "\nSEATS=" + joined(seats) +
+					"\nACTIVE_SESSIONS=" + joined(active) +
+					"\nONLINE_SESSIONS=" + joined(all) +
+					"\nACTIVE_SEATS=" + joined(activeSeats) +
+					"\nONLINE_SEATS=" + joined(seats) + "\n");
+		userFiles.insert(name);
+	}
+	for (const auto &entry : fs::directory_iterator(kRoot / "users"))
+		if (!userFiles.contains(entry.path().filename().string()))
+			fs::remove(entry.path(), ignored);
+}
+
+bool FakeLogind::placeProcess(pid_t pid, std::uint32_t uid, const std::string &id,
+			      std::string *error)
+{
+	std::string slice = "/user.slice/user-" + std::to_string(uid) + ".slice";
+	std::string path = id.empty() ? slice + "/user@" + std::to_string(uid) +
+						".service/app.slice/app-cabin.scope"
+				      : slice + "/session-" + id + ".scope";
+	return bindFile(kCgroups / std::to_string(pid), cgroupLines(path),
+			"/proc/" + std::to_string(pid) + "/cgroup", error);
+}
+
+} // namespace cabin::test
