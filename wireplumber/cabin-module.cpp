@@ -5,6 +5,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <glib-unix.h>
 #include <pipewire/keys.h>
 #include <pipewire/module.h>
 #include <spa/param/audio/format-utils.h>
@@ -125,6 +126,8 @@ void CabinModule::enable(WpTransition *transition)
 				  kDefaultSeatSetting);
 	}
 
+	watchLogin();
+
 	pending_ = 4 + static_cast<int>(model_.config().seats.size());
 	metadata_ = wp_impl_metadata_new_full(core_, kMetadataName, ownMetadataProperties());
 	wp_object_activate(WP_OBJECT(metadata_), WP_OBJECT_FEATURES_ALL, nullptr,
@@ -175,6 +178,12 @@ void CabinModule::disable()
 		if (override.applied && nodes_)
 			setDeviceVolume(override.device, override.mute, override.volumes);
 	floorOverrides_.clear();
+	for (GSource *watch : loginWatches_) {
+		g_source_destroy(watch);
+		g_source_unref(watch);
+	}
+	loginWatches_.clear();
+	model_.setLoginLookup({});
 	probes_.clear();
 	if (probeCore_)
 		pw_core_disconnect(probeCore_);
@@ -1420,6 +1429,59 @@ StateExtras CabinModule::stateExtras() const
 		json.endArray();
 	};
 	return extras;
+}
+
+/*
+ * Where logind puts clients counts only for seats with a `logind-seat`;
+ * without any, logind is never asked. Without logind's directories the
+ * lookup finds nothing and nothing is watched.
+ */
+void CabinModule::watchLogin()
+{
+	const auto &seats = model_.config().seats;
+	if (std::none_of(seats.begin(), seats.end(),
+			 [](const SeatConfig &seat) { return !seat.logindSeat.empty(); }))
+		return;
+	model_.setLoginLookup(
+		[this](std::uint32_t pid, std::uint32_t uid) { return login_.placeOf(pid, uid); });
+	std::string error;
+	if (!login_.watch(&error)) {
+		wp_warning_object(plugin_, "%s; a session that moves seats is not followed",
+				  error.c_str());
+		return;
+	}
+	g_autoptr(GMainContext) context = wp_core_get_g_main_context(core_);
+	for (int fd : login_.watchFds()) {
+		GSource *watch = g_unix_fd_source_new(fd, G_IO_IN);
+		g_source_set_callback(watch, G_SOURCE_FUNC(onLoginChanged), this, nullptr);
+		g_source_attach(watch, context);
+		loginWatches_.push_back(watch);
+	}
+}
+
+/*
+ * A session moved seats, became active or went to the background: every
+ * client's seat is decided again. Grants go out first, then the links
+ * follow: the stream is moved, never recreated, so the application does
+ * not notice.
+ */
+gboolean CabinModule::onLoginChanged(gint, GIOCondition, gpointer self)
+{
+	auto *module = static_cast<CabinModule *>(self);
+	module->login_.flush();
+	std::vector<std::uint32_t> changed = module->model_.reassignClients();
+	if (changed.empty())
+		return G_SOURCE_CONTINUE;
+	for (std::uint32_t id : changed) {
+		const ClientState *client = module->model_.client(id);
+		wp_info_object(module->plugin_, "client %u -> seat '%s' (%s) after a logind change",
+			       id, client->seat.c_str(), toString(client->source));
+	}
+	module->access_.allChanged();
+	if (module->ready_)
+		module->publish();
+	module->scheduleRescan();
+	return G_SOURCE_CONTINUE;
 }
 
 void CabinModule::scheduleRescan()

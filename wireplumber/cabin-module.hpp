@@ -23,6 +23,7 @@
 
 #include "access-policy.hpp"
 #include "announcement-book.hpp"
+#include "login-seats.hpp"
 #include "role-policy.hpp"
 #include "seat-zone-model.hpp"
 #include "share-book.hpp"
@@ -107,6 +108,8 @@ private:
 	static gboolean onProbeTimer(gpointer self);
 	static void onProbeProcess(void *data);
 	void readArbiterTiming();
+	void watchLogin();
+	static gboolean onLoginChanged(gint fd, GIOCondition condition, gpointer self);
 	StateExtras stateExtras() const;
 	void admitSessionManager(WpClient *client);
 	void handleShareRequests();
@@ -181,6 +184,9 @@ private:
 	std::set<std::uint32_t> probeCandidates_;
 	GSource *probeTimer_ = nullptr;
 	struct pw_core *probeCore_ = nullptr;
+	/* logind's seats and sessions, asked only when a seat has a `logind-seat`. */
+	LoginSeats login_;
+	std::vector<GSource *> loginWatches_;
 	/* The arbiter's generation last acted on (links follow its holds and corks). */
 	std::uint64_t arbiterGeneration_ = 0;
 	GSource *arbiterTimer_ = nullptr;

@@ -1,0 +1,300 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Seats from logind, with the real daemons and the real libsystemd reading
+ * logind's state as logind writes it, in a private mount namespace
+ * (FakeLogind; root only). The sedan's seats are mapped to logind seats;
+ * clients connect on the car's shared socket, where nothing but logind
+ * says whose they are: a client in a session plays in its seat's zone, and
+ * when the session moves seats or goes to the background its stream
+ * follows, the same node, without the application noticing.
+ */
+#include <cctype>
+#include <fcntl.h>
+#include <fstream>
+#include <grp.h>
+#include <optional>
+#include <pwd.h>
+#include <set>
+#include <sstream>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include "fake-logind.hpp"
+#include "sandbox-test.hpp"
+
+namespace cabin::test {
+namespace {
+
+/* The sedan's seats on four logind seats; clients without a place go to the driver. */
+constexpr const char *kLogindSeats = R"(
+override.cabin.seats = [
+  { name = "driver", logind-seat = "seat0" }
+  { name = "front-passenger", logind-seat = "seat3" }
+  { name = "rear-left", logind-seat = "seat1" }
+  { name = "rear-right", logind-seat = "seat2" }
+]
+)";
+
+class SeatsTest : public SandboxTest
+{
+protected:
+	static void SetUpTestSuite()
+	{
+		if (geteuid() == 0)
+			namespaceReady_ = FakeLogind::enterPrivateNamespace(&namespaceError_);
+	}
+
+	void SetUp() override
+	{
+		if (geteuid() != 0)
+			GTEST_SKIP() << "needs root for a private mount namespace";
+		ASSERT_TRUE(namespaceReady_) << namespaceError_;
+		/* Real users (scripts/lib/setup.sh): the kernel's uid is what logind's files name.
+		 */
+		const passwd *passenger = getpwnam("cabin-passenger");
+		const passwd *guest = getpwnam("cabin-guest");
+		const group *audio = getgrnam("cabin-audio");
+		ASSERT_TRUE(passenger && guest && audio)
+			<< "the test users are missing; scripts/test creates them";
+		passengerUid_ = passenger->pw_uid;
+		guestUid_ = guest->pw_uid;
+		audioGid_ = audio->gr_gid;
+		SandboxOptions options = DaemonSandbox::sedan();
+		options.wireplumberTexts.push_back({"70-logind-seats.conf", kLogindSeats});
+		startSandbox(options);
+	}
+
+	void TearDown() override
+	{
+		for (const std::string &id : sessions_)
+			logind_.removeSession(id);
+		SandboxTest::TearDown();
+	}
+
+	void writeSession(const FakeLogind::Session &session)
+	{
+		logind_.writeSession(session);
+		sessions_.push_back(session.id);
+	}
+
+	/*
+	 * Starts \a argv held at a gate, puts its process into session \a id
+	 * of \a uid ("": none), and only then lets it run: the client connects
+	 * from its place.
+	 */
+	pid_t startPlaced(std::vector<std::string> argv, std::uint32_t uid, const std::string &id)
+	{
+		std::string gate = sandbox_->directory() + "/gate-" + std::to_string(gates_++);
+		EXPECT_EQ(mkfifo(gate.c_str(), 0600), 0) << gate;
+		EXPECT_EQ(chown(gate.c_str(), uid, audioGid_), 0) << gate;
+		argv.insert(argv.begin(),
+			    {"/bin/sh", "-c", "read go < \"$0\"; shift; exec \"$@\"", gate, "--"});
+		/* The car's shared socket, where only logind says whose a client is. */
+		pid_t pid = sandbox_->spawn(argv, {"pipewire-0", uid, audioGid_, {}});
+		std::string error;
+		EXPECT_TRUE(FakeLogind::placeProcess(pid, uid, id, &error)) << error;
+		int fd = open(gate.c_str(), O_WRONLY);
+		EXPECT_GE(fd, 0);
+		EXPECT_EQ(write(fd, "\n", 1), 1);
+		close(fd);
+		return pid;
+	}
+
+	pid_t playPlaced(const std::string &node, std::uint32_t uid, const std::string &id)
+	{
+		return startPlaced({DaemonSandbox::buildRoot() + "/tools/cabin-tone",
+				    "node.name=" + node, "media.name=" + node},
+				   uid, id);
+	}
+
+	/* The names of the nodes a client in session \a id of \a uid sees, by pw-dump. */
+	std::set<std::string> nodesSeenFrom(std::uint32_t uid, const std::string &id)
+	{
+		std::string out = outputFile(uid);
+		pid_t pid = startPlaced({"/bin/sh", "-c", "exec pw-dump --no-colors > \"$0\"", out},
+					uid, id);
+		int status = 0;
+		EXPECT_TRUE(DaemonSandbox::waitFor(
+			[&] { return waitpid(pid, &status, WNOHANG) == pid; }, 10s));
+		std::set<std::string> names;
+		auto dump = JsonValue::parse(readFile(out));
+		if (!dump)
+			return names;
+		for (const JsonValue &object : dump->items()) {
+			const JsonValue *info = object.find("info");
+			const JsonValue *props = info ? info->find("props") : nullptr;
+			if (object.stringOr("type") == "PipeWire:Interface:Node" && props)
+				names.insert(props->stringOr("node.name"));
+		}
+		return names;
+	}
+
+	/* An empty file a client running as \a uid may write its output to. */
+	std::string outputFile(std::optional<uid_t> uid = {})
+	{
+		std::string path = sandbox_->directory() + "/output-" + std::to_string(outputs_++);
+		std::ofstream(path).flush();
+		EXPECT_EQ(chown(path.c_str(), uid.value_or(passengerUid_), audioGid_), 0) << path;
+		return path;
+	}
+
+	static std::string readFile(const std::string &path)
+	{
+		std::ifstream in(path);
+		std::stringstream text;
+		text << in.rdbuf();
+		return text.str();
+	}
+
+	/* \a text without whitespace outside strings (pw-dump's JSON, to search in). */
+	static std::string compact(const std::string &text)
+	{
+		std::string out;
+		bool quoted = false;
+		for (std::size_t i = 0; i < text.size(); i++) {
+			char c = text[i];
+			if (c == '"' && (i == 0 || text[i - 1] != '\\'))
+				quoted = !quoted;
+			if (quoted || !std::isspace(static_cast<unsigned char>(c)))
+				out += c;
+		}
+		return out;
+	}
+
+	static std::string describe(const std::set<std::string> &names)
+	{
+		std::string text;
+		for (const std::string &name : names)
+			text += (text.empty() ? "" : ", ") + name;
+		return "{" + text + "}";
+	}
+
+	/* The `identity` and `seat` of the state's client that owns node \a node. */
+	std::pair<std::string, std::string> placeOfClientOf(const std::string &node)
+	{
+		auto state = sandbox_->cabinState();
+		if (!state)
+			return {};
+		std::string client;
+		for (const JsonValue &entry : state->find("nodes")->items())
+			if (entry.stringOr("name") == node)
+				client = entry.find("client") ? entry.find("client")->toJson() : "";
+		for (const JsonValue &entry : state->find("clients")->items())
+			if (entry.find("id")->toJson() == client)
+				return {entry.stringOr("identity"), entry.stringOr("seat")};
+		return {};
+	}
+
+	static inline bool namespaceReady_ = false;
+	static inline std::string namespaceError_;
+	FakeLogind logind_;
+	std::vector<std::string> sessions_;
+	int gates_ = 0;
+	int outputs_ = 0;
+	uid_t passengerUid_ = 0;
+	uid_t guestUid_ = 0;
+	gid_t audioGid_ = 0;
+};
+
+TEST_F(SeatsTest, AStreamOfASessionPlaysInItsSeatsZone)
+{
+	writeSession({"21", passengerUid_, "seat1", true});
+	playPlaced("session.film", passengerUid_, "21");
+	EXPECT_TRUE(sandbox_->waitForTargets("session.film", {"rear-left.headphones"}));
+	EXPECT_EQ(placeOfClientOf("session.film"),
+		  (std::pair<std::string, std::string>{"session", "rear-left"}));
+}
+
+TEST_F(SeatsTest, AProcessOutsideASessionPlaysWhereItsUserIsActive)
+{
+	writeSession({"22", passengerUid_, "seat2", true});
+	playPlaced("service.chime", passengerUid_, "");
+	EXPECT_TRUE(sandbox_->waitForTargets("service.chime", {"rear-right.headphones"}));
+	EXPECT_EQ(placeOfClientOf("service.chime"),
+		  (std::pair<std::string, std::string>{"active-user", "rear-right"}));
+}
+
+TEST_F(SeatsTest, AClientLogindDoesNotPlaceGoesToTheDefaultSeat)
+{
+	playPlaced("system.beep", guestUid_, "");
+	EXPECT_TRUE(sandbox_->waitForTargets("system.beep", {"cabin.speakers"}));
+	EXPECT_EQ(placeOfClientOf("system.beep"),
+		  (std::pair<std::string, std::string>{"default", "driver"}));
+}
+
+TEST_F(SeatsTest, ASessionMovingSeatsTakesItsStreamAlong)
+{
+	writeSession({"23", passengerUid_, "seat1", true});
+	pid_t film = playPlaced("session.film", passengerUid_, "23");
+	ASSERT_TRUE(sandbox_->waitForTargets("session.film", {"rear-left.headphones"}));
+	auto id = sandbox_->nodeId("session.film");
+	ASSERT_TRUE(id);
+	auto rearLeft = sandbox_->nodeId("rear-left.headphones");
+	ASSERT_TRUE(rearLeft);
+	/* A client of the session that stays connected across the move, and reports what it sees.
+	 */
+	std::string watched = outputFile();
+	startPlaced({"/bin/sh", "-c", "exec pw-dump --no-colors --monitor > \"$0\"", watched},
+		    passengerUid_, "23");
+	ASSERT_TRUE(DaemonSandbox::waitFor(
+		[&] {
+			return compact(readFile(watched)).find(R"("node.name":"session.film")") !=
+			       std::string::npos;
+		},
+		10s))
+		<< "the watching client never saw the session's own stream";
+	EXPECT_EQ(compact(readFile(watched)).find(R"("node.name":"rear-right.headphones")"),
+		  std::string::npos)
+		<< "rear-right's headphones are visible to rear-left's session";
+
+	writeSession({"23", passengerUid_, "seat2", true});
+	EXPECT_TRUE(sandbox_->waitForTargets("session.film", {"rear-right.headphones"}))
+		<< "the stream did not follow its session to rear-right";
+	EXPECT_EQ(sandbox_->nodeId("session.film"), id) << "the same node, not a new one";
+	EXPECT_EQ(placeOfClientOf("session.film"),
+		  (std::pair<std::string, std::string>{"session", "rear-right"}));
+	EXPECT_EQ(kill(film, 0), 0) << "the application kept running";
+
+	/* The client that stayed lost sight of rear-left's headphones and got rear-right's. */
+	EXPECT_TRUE(DaemonSandbox::waitFor(
+		[&] {
+			std::string seen = compact(readFile(watched));
+			return seen.find(R"({"id":)" + std::to_string(*rearLeft) +
+					 R"(,"info":null})") != std::string::npos &&
+			       seen.find(R"("node.name":"rear-right.headphones")") !=
+				       std::string::npos;
+		},
+		10s))
+		<< compact(readFile(watched)).substr(0, 4000);
+
+	/* What the session's clients see now: rear-right's devices, not rear-left's. */
+	std::set<std::string> seen = nodesSeenFrom(passengerUid_, "23");
+	EXPECT_TRUE(seen.contains("rear-right.headphones")) << describe(seen);
+	EXPECT_TRUE(seen.contains("session.film")) << describe(seen);
+	EXPECT_FALSE(seen.contains("rear-left.headphones")) << describe(seen);
+}
+
+TEST_F(SeatsTest, ABackgroundSessionIsSilentUntilActiveAgain)
+{
+	writeSession({"24", passengerUid_, "seat1", true});
+	playPlaced("session.music", passengerUid_, "24");
+	ASSERT_TRUE(sandbox_->waitForTargets("session.music", {"rear-left.headphones"}));
+
+	/* Another user's session becomes the seat's active one. */
+	writeSession({"24", passengerUid_, "seat1", false});
+	writeSession({"25", guestUid_, "seat1", true});
+	EXPECT_TRUE(sandbox_->waitForTargets("session.music", {}))
+		<< "a background session's stream must not play in the seat's zone";
+	EXPECT_EQ(placeOfClientOf("session.music"),
+		  (std::pair<std::string, std::string>{"session", ""}));
+
+	writeSession({"25", guestUid_, "seat1", false});
+	writeSession({"24", passengerUid_, "seat1", true});
+	EXPECT_TRUE(sandbox_->waitForTargets("session.music", {"rear-left.headphones"}));
+}
+
+} // namespace
+} // namespace cabin::test
