@@ -9,14 +9,12 @@
  * follows, the same node, without the application noticing.
  */
 #include <cctype>
-#include <fcntl.h>
 #include <fstream>
 #include <grp.h>
 #include <optional>
 #include <pwd.h>
 #include <set>
 #include <sstream>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -85,21 +83,17 @@ protected:
 	 * of \a uid ("": none), and only then lets it run: the client connects
 	 * from its place.
 	 */
-	pid_t startPlaced(std::vector<std::string> argv, std::uint32_t uid, const std::string &id)
+	pid_t startPlaced(const std::vector<std::string> &argv, std::uint32_t uid,
+			  const std::string &id)
 	{
-		std::string gate = sandbox_->directory() + "/gate-" + std::to_string(gates_++);
-		EXPECT_EQ(mkfifo(gate.c_str(), 0600), 0) << gate;
-		EXPECT_EQ(chown(gate.c_str(), uid, audioGid_), 0) << gate;
-		argv.insert(argv.begin(),
-			    {"/bin/sh", "-c", "read go < \"$0\"; shift; exec \"$@\"", gate, "--"});
 		/* The car's shared socket, where only logind says whose a client is. */
-		pid_t pid = sandbox_->spawn(argv, {"pipewire-0", uid, audioGid_, {}});
-		std::string error;
-		EXPECT_TRUE(FakeLogind::placeProcess(pid, uid, id, &error)) << error;
-		int fd = open(gate.c_str(), O_WRONLY);
-		EXPECT_GE(fd, 0);
-		EXPECT_EQ(write(fd, "\n", 1), 1);
-		close(fd);
+		pid_t pid = sandbox_->spawnHeld(
+			argv, {"pipewire-0", uid, audioGid_, {}}, [&](pid_t held) {
+				std::string error;
+				EXPECT_TRUE(FakeLogind::placeProcess(held, uid, id, &error))
+					<< error;
+			});
+		EXPECT_GT(pid, 0) << "no gate";
 		return pid;
 	}
 
@@ -192,7 +186,6 @@ protected:
 	static inline std::string namespaceError_;
 	FakeLogind logind_;
 	std::vector<std::string> sessions_;
-	int gates_ = 0;
 	int outputs_ = 0;
 	uid_t passengerUid_ = 0;
 	uid_t guestUid_ = 0;

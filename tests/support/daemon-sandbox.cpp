@@ -397,6 +397,30 @@ pid_t DaemonSandbox::playTone(const std::string &nodeName, const ClientOptions &
 	return spawn(argv, client);
 }
 
+pid_t DaemonSandbox::spawnHeld(const std::vector<std::string> &argv, const ClientOptions &client,
+			       const std::function<void(pid_t)> &prepare)
+{
+	std::string gate = dir_ + "/gate-" + std::to_string(gateCount_++);
+	if (mkfifo(gate.c_str(), 0600) < 0 ||
+	    (client.uid && chown(gate.c_str(), *client.uid, client.gid.value_or(-1)) < 0))
+		return -1;
+	std::vector<std::string> held = {"/bin/sh", "-c", "read go < \"$0\"; shift; exec \"$@\"",
+					 gate, "--"};
+	held.insert(held.end(), argv.begin(), argv.end());
+	pid_t pid = spawn(held, client);
+	prepare(pid);
+	/* Opening blocks until the shell opened its end; it exits if it could not. */
+	int fd = open(gate.c_str(), O_WRONLY);
+	if (fd >= 0) {
+		if (write(fd, "\n", 1) < 0) {
+			/* The shell went away: the caller finds the program not running. */
+		}
+		close(fd);
+	}
+	unlink(gate.c_str());
+	return pid;
+}
+
 std::optional<JsonValue> DaemonSandbox::dump()
 {
 	return dump(ClientOptions::manager());

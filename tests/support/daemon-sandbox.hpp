@@ -83,6 +83,14 @@ public:
 
 	/* Starts a program with the sandbox's environment; output goes to a log file. */
 	pid_t spawn(const std::vector<std::string> &argv, const ClientOptions &client = {});
+	/*
+	 * Starts a program held at a gate (a shell waiting on a FIFO, which
+	 * then execs it under the same pid), calls \a prepare with that pid,
+	 * and only then lets it run: to put the process somewhere (a login
+	 * session) before it connects. -1 if the gate cannot be made.
+	 */
+	pid_t spawnHeld(const std::vector<std::string> &argv, const ClientOptions &client,
+			const std::function<void(pid_t)> &prepare);
 	/* Stops a spawned program (SIGTERM, then SIGKILL after a deadline). */
 	void stop(pid_t pid);
 	/* Runs a program to completion and returns its stdout, or nullopt on failure. */
@@ -163,6 +171,7 @@ private:
 	pid_t wireplumber_ = -1;
 	std::vector<pid_t> children_;
 	int spawnCount_ = 0;
+	int gateCount_ = 0;
 	bool keep_ = false;
 };
 
