@@ -26,15 +26,6 @@
 namespace cabin::test {
 namespace {
 
-/* The sedan's seats on four logind seats; clients without a place go to the driver. */
-constexpr const char *kLogindSeats = R"(
-override.cabin.seats = [
-  { name = "driver", logind-seat = "seat0" }
-  { name = "front-passenger", logind-seat = "seat3" }
-  { name = "rear-left", logind-seat = "seat1" }
-  { name = "rear-right", logind-seat = "seat2" }
-]
-)";
 
 class SeatsTest : public SandboxTest
 {
@@ -61,7 +52,9 @@ protected:
 		guestUid_ = guest->pw_uid;
 		audioGid_ = audio->gr_gid;
 		SandboxOptions options = DaemonSandbox::sedan();
-		options.wireplumberTexts.push_back({"70-logind-seats.conf", kLogindSeats});
+		options.wireplumberFragments.push_back(
+			DaemonSandbox::sourceRoot() +
+			"/conf.d/examples/sedan-logind/wireplumber.conf.d/61-cabin-sedan-logind.conf");
 		startSandbox(options);
 	}
 
