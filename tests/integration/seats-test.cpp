@@ -10,9 +10,7 @@
  */
 #include <cctype>
 #include <fstream>
-#include <grp.h>
 #include <optional>
-#include <pwd.h>
 #include <set>
 #include <sstream>
 #include <sys/wait.h>
@@ -25,7 +23,6 @@
 
 namespace cabin::test {
 namespace {
-
 
 class SeatsTest : public SandboxTest
 {
@@ -43,18 +40,19 @@ protected:
 		ASSERT_TRUE(namespaceReady_) << namespaceError_;
 		/* Real users (scripts/lib/setup.sh): the kernel's uid is what logind's files name.
 		 */
-		const passwd *passenger = getpwnam("cabin-passenger");
-		const passwd *guest = getpwnam("cabin-guest");
-		const group *audio = getgrnam("cabin-audio");
+		auto passenger = findTestUser("cabin-passenger");
+		auto guest = findTestUser("cabin-guest");
+		auto audio = findGroup("cabin-audio");
 		ASSERT_TRUE(passenger && guest && audio)
 			<< "the test users are missing; scripts/test creates them";
-		passengerUid_ = passenger->pw_uid;
-		guestUid_ = guest->pw_uid;
-		audioGid_ = audio->gr_gid;
+		passengerUid_ = passenger->uid;
+		guestUid_ = guest->uid;
+		audioGid_ = *audio;
 		SandboxOptions options = DaemonSandbox::sedan();
 		options.wireplumberFragments.push_back(
 			DaemonSandbox::sourceRoot() +
-			"/conf.d/examples/sedan-logind/wireplumber.conf.d/61-cabin-sedan-logind.conf");
+			"/conf.d/examples/sedan-logind/wireplumber.conf.d/"
+			"61-cabin-sedan-logind.conf");
 		startSandbox(options);
 	}
 
