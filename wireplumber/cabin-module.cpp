@@ -184,6 +184,7 @@ void CabinModule::disable()
 	}
 	loginWatches_.clear();
 	model_.setLoginLookup({});
+	model_.setDeviceSeatLookup({});
 	probes_.clear();
 	if (probeCore_)
 		pw_core_disconnect(probeCore_);
@@ -1444,6 +1445,8 @@ void CabinModule::watchLogin()
 		return;
 	model_.setLoginLookup(
 		[this](std::uint32_t pid, std::uint32_t uid) { return login_.placeOf(pid, uid); });
+	model_.setDeviceSeatLookup(
+		[this](const Properties &props) { return login_.seatOfDevice(props); });
 	std::string error;
 	if (!login_.watch(&error)) {
 		wp_warning_object(plugin_, "%s; a session that moves seats is not followed",

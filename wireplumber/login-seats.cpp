@@ -6,6 +6,7 @@
 #include <cstring>
 #include <memory>
 
+#include <systemd/sd-device.h>
 #include <systemd/sd-login.h>
 
 namespace cabin {
@@ -57,6 +58,27 @@ std::optional<LoginPlace> LoginSeats::placeOf(std::uint32_t pid, std::uint32_t u
 		place = LoginPlace{seats[0], false, true};
 	freeStrv(seats);
 	return place;
+}
+
+std::optional<std::string> LoginSeats::seatOfDevice(const Properties &props) const
+{
+	auto card = props.find("api.alsa.card");
+	if (card == props.end() || card->second.empty() ||
+	    card->second.find_first_not_of("0123456789") != std::string::npos)
+		return std::nullopt;
+	sd_device *device = nullptr;
+	if (sd_device_new_from_subsystem_sysname(&device, "sound",
+						 ("card" + card->second).c_str()) < 0)
+		return std::nullopt;
+	std::optional<std::string> seat;
+	if (sd_device_has_current_tag(device, "seat") > 0) {
+		const char *name = nullptr;
+		seat = sd_device_get_property_value(device, "ID_SEAT", &name) >= 0 && name && *name
+			       ? name
+			       : "seat0";
+	}
+	sd_device_unref(device);
+	return seat;
 }
 
 bool LoginSeats::watch(std::string *error)

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * LoginSeats: where logind puts a process, read with sd-login. sd-login
+ * LoginSeats: where logind puts a process, read with sd-login, and where
+ * udev puts a sound card, read with sd-device. sd-login
  * reads files (/proc/PID/cgroup, /run/systemd/{seats,sessions,users}) and
- * never talks to logind, so this works wherever those files are, and
+ * never talks to logind, sd-device reads /sys and /run/udev/data, so this
+ * works wherever those files are, and
  * answers "nothing" where they are not (no logind: a car without it, or
  * a test machine).
  *
@@ -36,6 +38,14 @@ public:
 	 * neither, or \a uid is active on several seats.
 	 */
 	std::optional<LoginPlace> placeOf(std::uint32_t pid, std::uint32_t uid) const;
+
+	/*
+	 * The logind seat udev puts a device node's sound card on: the card
+	 * (`api.alsa.card`) must carry udev's current tag `seat`, and its
+	 * `ID_SEAT` names the seat (none: `seat0`, as logind reads it).
+	 * Nothing for nodes without a card, or cards udev did not tag.
+	 */
+	std::optional<std::string> seatOfDevice(const Properties &props) const;
 
 	/*
 	 * Starts watching seats and sessions: the fds to poll for input, one

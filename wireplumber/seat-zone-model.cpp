@@ -89,7 +89,7 @@ bool SeatZoneModel::setDefaultSeat(const std::string &seat)
 			client.seat = defaultSeat_;
 			client.source =
 				defaultSeat_.empty() ? SeatSource::None : SeatSource::Default;
-			reassignStreamsOf(id);
+			reassignNodesOf(id);
 		}
 	return valid;
 }
@@ -164,7 +164,7 @@ void SeatZoneModel::addClient(std::uint32_t id, const Properties &props)
 	client.id = id;
 	client.props = props;
 	assignClient(client, props);
-	reassignStreamsOf(id);
+	reassignNodesOf(id);
 }
 
 std::vector<std::uint32_t> SeatZoneModel::reassignClients()
@@ -175,7 +175,7 @@ std::vector<std::uint32_t> SeatZoneModel::reassignClients()
 		assignClient(client, client.props);
 		if (client.seat != seat) {
 			changed.push_back(id);
-			reassignStreamsOf(id);
+			reassignNodesOf(id);
 		}
 	}
 	return changed;
@@ -191,6 +191,7 @@ void SeatZoneModel::assignNode(NodeState &node)
 	node.zone.clear();
 	node.seat.clear();
 	node.rank = 0;
+	node.logindSeat.clear();
 	const std::string mediaClass = propOr(node.props, "media.class");
 	if (mediaClass == "Audio/Sink" || mediaClass == "Audio/Source" ||
 	    mediaClass == "Audio/Source/Virtual") {
@@ -207,6 +208,7 @@ void SeatZoneModel::assignNode(NodeState &node)
 				}
 			}
 		}
+		placeByDeviceSeat(node);
 		return;
 	}
 	if (mediaClass.starts_with("Stream/Output/Audio") ||
@@ -246,10 +248,39 @@ void SeatZoneModel::placeSessionManagerStream(NodeState &node)
 	node.targetStream = parseId(node.props, kNodeTargetStreamProperty);
 }
 
-void SeatZoneModel::reassignStreamsOf(std::uint32_t clientId)
+/*
+ * A seat client could make a node that claims a card of another seat and
+ * so receive that seat's audio: only nodes of the daemon itself, of the
+ * session manager (its ALSA monitor) and of clients without a seat (the
+ * manager socket, administrators) are placed by udev.
+ */
+void SeatZoneModel::placeByDeviceSeat(NodeState &node)
+{
+	if (!deviceSeatLookup_)
+		return;
+	if (node.clientId) {
+		auto client = clients_.find(*node.clientId);
+		if (client == clients_.end() ||
+		    (client->second.role == ClientRole::Seat &&
+		     client->second.source != SeatSource::SessionManager && client->second.managed))
+			return;
+	}
+	std::optional<std::string> logindSeat = deviceSeatLookup_(node.props);
+	const SeatConfig *seat = logindSeat ? config_.seatOfLogindSeat(*logindSeat) : nullptr;
+	const ZoneConfig *zone = seat ? config_.findZone(seat->homeZone) : nullptr;
+	if (!zone)
+		return;
+	node.zone = zone->name;
+	node.seat = zone->seat;
+	node.rank = 0;
+	node.logindSeat = *logindSeat;
+}
+
+/* A client's seat or trust changed: its streams, and the devices it made, are placed again. */
+void SeatZoneModel::reassignNodesOf(std::uint32_t clientId)
 {
 	for (auto &[id, node] : nodes_)
-		if (node.role == NodeRole::Stream && node.clientId == clientId)
+		if (node.role != NodeRole::Other && node.clientId == clientId)
 			assignNode(node);
 }
 
@@ -312,8 +343,14 @@ std::optional<std::uint32_t> SeatZoneModel::bestDevice(std::string_view zone,
 		if (candidate.role != NodeRole::Device || candidate.zone != zone ||
 		    candidate.direction != direction)
 			continue;
-		/* Lower rank is a better device; among equals the oldest node wins. */
-		if (!best || candidate.rank < best->rank)
+		/*
+		 * Lower rank is a better device; a device udev put on the seat
+		 * (plugged into its port) beats the zone's own of the same rank;
+		 * among equals the oldest node wins.
+		 */
+		if (!best || candidate.rank < best->rank ||
+		    (candidate.rank == best->rank && !candidate.logindSeat.empty() &&
+		     best->logindSeat.empty()))
 			best = &candidate;
 	}
 	if (!best)
@@ -441,6 +478,8 @@ std::string SeatZoneModel::stateJson(std::string_view onlySeat, const StateExtra
 		json.key("zone").value(node.zone);
 		if (node.role == NodeRole::Device)
 			json.key("rank").value(static_cast<std::int64_t>(node.rank));
+		if (!node.logindSeat.empty())
+			json.key("logind-seat").value(node.logindSeat);
 		else if (node.clientId)
 			json.key("client").value(*node.clientId);
 		if (extras.node)

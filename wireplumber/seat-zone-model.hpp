@@ -72,6 +72,9 @@ struct LoginPlace {
 /* Looks up a client's place by its kernel-given pid and uid. */
 using LoginLookup = std::function<std::optional<LoginPlace>(std::uint32_t pid, std::uint32_t uid)>;
 
+/* The logind seat udev puts a device node on (from its node properties), if any. */
+using DeviceSeatLookup = std::function<std::optional<std::string>(const Properties &props)>;
+
 struct ClientState {
 	std::uint32_t id = 0;
 	std::string seat;
@@ -98,6 +101,8 @@ struct NodeState {
 	std::string seat;
 	/* Session-manager streams that capture another stream: that stream. */
 	std::optional<std::uint32_t> targetStream;
+	/* Devices no zone rule matched that udev put on a seat: that logind seat. */
+	std::string logindSeat;
 };
 
 /* What other parts add to the state JSON; every member may be empty. */
@@ -142,6 +147,13 @@ public:
 	 * their `logind-seat`. Call reassignClients() when logind's view changes.
 	 */
 	void setLoginLookup(LoginLookup lookup) { loginLookup_ = std::move(lookup); }
+	/*
+	 * Where udev puts device nodes that no zone rule matches: such a
+	 * device joins the home zone of the seat with that `logind-seat`, ahead
+	 * of the zone's own devices. Asked only for nodes of the daemon, of
+	 * the session manager, or of clients that are not seat clients.
+	 */
+	void setDeviceSeatLookup(DeviceSeatLookup lookup) { deviceSeatLookup_ = std::move(lookup); }
 	/* Decides every client's seat again; returns the clients whose seat changed. */
 	std::vector<std::uint32_t> reassignClients();
 
@@ -182,7 +194,8 @@ private:
 	void assignClient(ClientState &client, const Properties &props);
 	void assignNode(NodeState &node);
 	void placeSessionManagerStream(NodeState &node);
-	void reassignStreamsOf(std::uint32_t clientId);
+	void reassignNodesOf(std::uint32_t clientId);
+	void placeByDeviceSeat(NodeState &node);
 
 	CabinConfig config_;
 	std::string defaultSeat_;
@@ -191,6 +204,7 @@ private:
 	/* Its uid too, so that a pid alone (reused, say) never names the session manager. */
 	std::optional<std::uint32_t> sessionManagerUid_;
 	LoginLookup loginLookup_;
+	DeviceSeatLookup deviceSeatLookup_;
 	std::map<std::uint32_t, ClientState> clients_;
 	std::map<std::uint32_t, NodeState> nodes_;
 	std::vector<std::string> warnings_;

@@ -237,6 +237,107 @@ TEST_F(LoginModelTest, SessionMovingSeatsTakesItsStreamsAlong)
 	EXPECT_EQ(model_.node(71)->zone, "rear-right");
 }
 
+/* Devices that udev puts on a seat; the card numbers and their seats are the test's. */
+class DeviceSeatModelTest : public LoginModelTest
+{
+protected:
+	static constexpr std::uint32_t kWirePlumber = 5;
+
+	DeviceSeatModelTest()
+	{
+		model_.setDeviceSeatLookup([this](const Properties &props) {
+			auto card = props.find("api.alsa.card");
+			if (card == props.end() || !cards_.contains(card->second))
+				return std::optional<std::string>();
+			return std::optional<std::string>(cards_.at(card->second));
+		});
+		model_.setSessionManagerClient(kWirePlumber);
+		model_.addClient(kWirePlumber, {{"pipewire.sec.uid", "0"}});
+	}
+
+	void addCardSink(std::uint32_t id, const std::string &name, const std::string &card,
+			 std::optional<std::uint32_t> client = kWirePlumber)
+	{
+		Properties props{{"node.name", name},
+				 {"media.class", "Audio/Sink"},
+				 {"api.alsa.card", card}};
+		if (client)
+			props["client.id"] = std::to_string(*client);
+		model_.addNode(id, props);
+	}
+
+	std::map<std::string, std::string> cards_;
+};
+
+TEST_F(DeviceSeatModelTest, ACardOnASeatJoinsItsHomeZoneAheadOfItsOwnDevices)
+{
+	cards_["3"] = "seat1";
+	model_.addNode(30, {{"node.name", "rl.headphones"}, {"media.class", "Audio/Sink"}});
+	addCardSink(31, "usb.headset", "3");
+	EXPECT_EQ(model_.node(31)->zone, "rear-left");
+	EXPECT_EQ(model_.node(31)->seat, "rear-left");
+	EXPECT_EQ(model_.node(31)->logindSeat, "seat1");
+	EXPECT_EQ(model_.bestDevice("rear-left", Direction::Playback), 31u);
+	auto state = JsonValue::parse(model_.stateJson());
+	ASSERT_TRUE(state);
+	EXPECT_NE(state->toJson().find(R"("name":"usb.headset","role":"device")"),
+		  std::string::npos)
+		<< state->toJson();
+	EXPECT_NE(state->toJson().find(R"("logind-seat":"seat1")"), std::string::npos);
+
+	/* Unplugged: the zone's own device again. */
+	model_.removeNode(31);
+	EXPECT_EQ(model_.bestDevice("rear-left", Direction::Playback), 30u);
+}
+
+TEST_F(DeviceSeatModelTest, AZoneRuleWinsOverUdev)
+{
+	cards_["4"] = "seat2";
+	addCardSink(32, "rl.headrest", "4");
+	EXPECT_EQ(model_.node(32)->zone, "rear-left");
+	EXPECT_EQ(model_.node(32)->rank, 1u);
+	EXPECT_TRUE(model_.node(32)->logindSeat.empty());
+}
+
+TEST_F(DeviceSeatModelTest, CardsOnNoMappedSeatStayOutOfZones)
+{
+	cards_["5"] = "seat9";
+	addCardSink(33, "usb.speaker", "5");
+	addCardSink(34, "hdmi.out", "6");
+	EXPECT_EQ(model_.node(33)->zone, "");
+	EXPECT_EQ(model_.node(34)->zone, "");
+}
+
+TEST_F(DeviceSeatModelTest, ASeatClientCannotClaimACard)
+{
+	/* A seat client's own sink naming another seat's card must not receive that seat's audio.
+	 */
+	cards_["3"] = "seat2";
+	model_.addClient(70, {{kSeatSocketProperty, "rear-left"},
+			      {"pipewire.access", "cabin"},
+			      {"pipewire.sec.uid", "1002"}});
+	addCardSink(35, "fake.headset", "3", 70);
+	EXPECT_EQ(model_.node(35)->zone, "");
+}
+
+TEST_F(DeviceSeatModelTest, ADeviceOfAClientNotSeenYetIsPlacedWhenItIs)
+{
+	cards_["3"] = "seat2";
+	addCardSink(36, "usb.headset", "3", 71);
+	EXPECT_EQ(model_.node(36)->zone, "") << "whose it is is not known yet";
+	/* The manager socket's client: no seat, not managed. */
+	model_.addClient(71, {{"pipewire.sec.uid", "0"}});
+	EXPECT_EQ(model_.node(36)->zone, "rear-right");
+}
+
+TEST_F(DeviceSeatModelTest, TheDaemonsOwnDevicesArePlaced)
+{
+	cards_["8"] = "seat0";
+	addCardSink(37, "usb.speaker", "8", std::nullopt);
+	EXPECT_EQ(model_.node(37)->zone, "cabin");
+	EXPECT_EQ(model_.node(37)->seat, "driver");
+}
+
 TEST_F(LoginModelTest, WithoutALookupLogindIsNotAsked)
 {
 	model_.setLoginLookup({});
