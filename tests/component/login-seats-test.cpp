@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * LoginSeats with the real libsystemd, reading logind's state as logind
- * writes it, in a private mount namespace (FakeLogind; root only): where a
- * process's session sits, a background session, a process outside any
- * session, and the watch waking when a session moves seats.
+ * LoginSeats with the real libsystemd, reading logind's and udev's state
+ * as they write it, in a private mount namespace (FakeLogind; root only):
+ * where a process's session sits, a background session, a process outside
+ * any session, the watch waking when a session moves seats, and the seat
+ * udev puts a sound card on.
  */
 #include <chrono>
 #include <csignal>
@@ -162,6 +163,31 @@ TEST_F(LoginSeatsTest, WatchWakesWhenASessionMovesSeats)
 	auto place = seats_.placeOf(pid, 1007);
 	ASSERT_TRUE(place);
 	EXPECT_EQ(place->logindSeat, "seat2");
+}
+
+TEST_F(LoginSeatsTest, ACardTaggedForASeatSitsOnItsIdSeat)
+{
+	FakeLogind::writeCard(7, "seat1", true);
+	EXPECT_EQ(seats_.seatOfDevice({{"api.alsa.card", "7"}}), "seat1");
+	/* Tagged without ID_SEAT: seat0, as logind reads it. */
+	FakeLogind::writeCard(8, "", true);
+	EXPECT_EQ(seats_.seatOfDevice({{"api.alsa.card", "8"}}), "seat0");
+	/* Not tagged (udev's seat rules did not run for it): no seat. */
+	FakeLogind::writeCard(9, "seat2", false);
+	EXPECT_EQ(seats_.seatOfDevice({{"api.alsa.card", "9"}}), std::nullopt);
+	/* Re-tagged for another seat: read anew. */
+	FakeLogind::writeCard(7, "seat2", true);
+	EXPECT_EQ(seats_.seatOfDevice({{"api.alsa.card", "7"}}), "seat2");
+	for (unsigned card : {7u, 8u, 9u})
+		FakeLogind::removeCard(card);
+	EXPECT_EQ(seats_.seatOfDevice({{"api.alsa.card", "7"}}), std::nullopt) << "unplugged";
+}
+
+TEST_F(LoginSeatsTest, NodesWithoutACardHaveNoSeat)
+{
+	EXPECT_EQ(seats_.seatOfDevice({{"node.name", "cabin.speakers"}}), std::nullopt);
+	EXPECT_EQ(seats_.seatOfDevice({{"api.alsa.card", "x1"}}), std::nullopt);
+	EXPECT_EQ(seats_.seatOfDevice({{"api.alsa.card", "42"}}), std::nullopt) << "no such card";
 }
 
 } // namespace

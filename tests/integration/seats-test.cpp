@@ -173,6 +173,9 @@ protected:
 		return {};
 	}
 
+	bool plugHeadset(const std::string &name, unsigned card);
+	std::pair<std::string, std::string> zoneOf(const std::string &name);
+
 	static inline bool namespaceReady_ = false;
 	static inline std::string namespaceError_;
 	FakeLogind logind_;
@@ -278,6 +281,72 @@ TEST_F(SeatsTest, ABackgroundSessionIsSilentUntilActiveAgain)
 	writeSession({"25", guestUid_, "seat1", false});
 	writeSession({"24", passengerUid_, "seat1", true});
 	EXPECT_TRUE(sandbox_->waitForTargets("session.music", {"rear-left.headphones"}));
+}
+
+/*
+ * A stand-in for the node the ALSA monitor makes for a USB headset: a zone
+ * sink on the amplifier's spare channels, with the card number the
+ * monitor would give it (`api.alsa.card`), made on the manager socket.
+ */
+bool SeatsTest::plugHeadset(const std::string &name, unsigned card)
+{
+	return sandbox_
+		->run({"pw-cli", "create-node", "adapter",
+		       "{ factory.name = cabin.alsa.zone-sink node.name = " + name +
+			       " media.class = Audio/Sink api.alsa.path = cabin_sedan_amp "
+			       "node.group = cabin.sedan-amp cabin.alsa.channels = [ 14 15 ] "
+			       "audio.position = [ FL FR ] api.alsa.card = " +
+			       std::to_string(card) + " object.linger = true }"},
+		      ClientOptions::manager())
+		.has_value();
+}
+
+/* The `zone` and `logind-seat` of node \a name in the state. */
+std::pair<std::string, std::string> SeatsTest::zoneOf(const std::string &name)
+{
+	auto state = sandbox_->cabinState();
+	if (state)
+		for (const JsonValue &entry : state->find("nodes")->items())
+			if (entry.stringOr("name") == name)
+				return {entry.stringOr("zone"), entry.stringOr("logind-seat")};
+	return {};
+}
+
+TEST_F(SeatsTest, AHeadsetPluggedIntoASeatsPortJoinsItsZoneAndLeavesWithIt)
+{
+	FakeLogind::writeCard(7, "seat1", true);
+	sandbox_->playTone("rear-left.film", {"cabin-rear-left", {}, {}, {}});
+	ASSERT_TRUE(sandbox_->waitForTargets("rear-left.film", {"rear-left.headphones"}));
+
+	ASSERT_TRUE(plugHeadset("usb.headset", 7));
+	EXPECT_TRUE(sandbox_->waitForTargets("rear-left.film", {"usb.headset"}))
+		<< "the plugged headset is rear-left's best device";
+	EXPECT_EQ(zoneOf("usb.headset"),
+		  (std::pair<std::string, std::string>{"rear-left", "seat1"}));
+	/* rear-left's client sees it; rear-right's does not. */
+	auto rearRight = sandbox_->dump({"cabin-rear-right", {}, {}, {}});
+	ASSERT_TRUE(rearRight);
+	EXPECT_EQ(rearRight->toJson().find("usb.headset"), std::string::npos);
+
+	auto id = sandbox_->nodeId("usb.headset");
+	ASSERT_TRUE(id);
+	ASSERT_TRUE(sandbox_->run({"pw-cli", "destroy", std::to_string(*id)},
+				  ClientOptions::manager()));
+	EXPECT_TRUE(sandbox_->waitForTargets("rear-left.film", {"rear-left.headphones"}))
+		<< "unplugged: back on the zone's own headphones";
+	FakeLogind::removeCard(7);
+}
+
+TEST_F(SeatsTest, ACardUdevDidNotTagJoinsNoZone)
+{
+	FakeLogind::writeCard(8, "seat1", false);
+	sandbox_->playTone("rear-left.film", {"cabin-rear-left", {}, {}, {}});
+	ASSERT_TRUE(plugHeadset("usb.stray", 8));
+	ASSERT_TRUE(
+		DaemonSandbox::waitFor([&] { return sandbox_->nodeId("usb.stray").has_value(); }));
+	EXPECT_TRUE(sandbox_->waitForTargets("rear-left.film", {"rear-left.headphones"}));
+	EXPECT_EQ(zoneOf("usb.stray"), (std::pair<std::string, std::string>{"", ""}));
+	FakeLogind::removeCard(8);
 }
 
 } // namespace

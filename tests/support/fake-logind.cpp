@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -79,6 +80,14 @@ bool FakeLogind::enterPrivateNamespace(std::string *error)
 		return fail(error, "tmpfs on " + kRoot.string());
 	for (const char *dir : {"seats", "sessions", "users", "machines"})
 		fs::create_directories(kRoot / dir);
+	for (const fs::path &dir : {fs::path("/run/udev"), fs::path("/sys/class")}) {
+		fs::create_directories(dir, ignored);
+		if (mount("tmpfs", dir.c_str(), "tmpfs", 0, "mode=0755") < 0)
+			return fail(error, "tmpfs on " + dir.string());
+	}
+	fs::create_directories("/run/udev/data");
+	fs::create_directories("/sys/class/sound");
+	setenv("SYSTEMD_DEVICE_VERIFY_SYSFS", "0", 1);
 	fs::create_directories(kCgroups);
 	/* PID 1's cgroup is the root the others are read against. */
 	return bindFile(kCgroups / "1", cgroupLines("/init.scope"), "/proc/1/cgroup", error);
@@ -166,6 +175,37 @@ void FakeLogind::writeAll()
 	for (const auto &entry : fs::directory_iterator(kRoot / "users"))
 		if (!userFiles.contains(entry.path().filename().string()))
 			fs::remove(entry.path(), ignored);
+}
+
+void FakeLogind::writeCard(unsigned card, const std::string &seat, bool tagged)
+{
+	const std::string name = "card" + std::to_string(card);
+	const fs::path dir = fs::path("/sys/class/sound") / name;
+	fs::create_directories(dir);
+	/* No MAJOR/MINOR: the card object has no device node, its database id is +sound:cardN. */
+	std::ofstream(dir / "uevent").flush();
+	std::error_code ignored;
+	fs::remove(dir / "subsystem", ignored);
+	/* sd-device takes the subsystem from the last part of the link itself. */
+	fs::create_directory_symlink("../../sound", dir / "subsystem");
+	std::string entry = "I:1\n";
+	if (!seat.empty())
+		entry += "E:ID_SEAT=" + seat + "\n";
+	if (tagged)
+		entry += "G:seat\nQ:seat\n";
+	entry += "V:1\n";
+	const fs::path db = fs::path("/run/udev/data") / ("+sound:" + name);
+	const fs::path temporary = db.string() + ".tmp";
+	std::ofstream(temporary) << entry;
+	fs::rename(temporary, db);
+}
+
+void FakeLogind::removeCard(unsigned card)
+{
+	const std::string name = "card" + std::to_string(card);
+	std::error_code ignored;
+	fs::remove(fs::path("/run/udev/data") / ("+sound:" + name), ignored);
+	fs::remove_all(fs::path("/sys/class/sound") / name, ignored);
 }
 
 bool FakeLogind::placeProcess(pid_t pid, std::uint32_t uid, const std::string &id,

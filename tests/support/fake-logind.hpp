@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * logind's state, written as logind writes it, in a private mount
+ * logind's and udev's state, written as they write it, in a private mount
  * namespace: the real libsystemd then reads it. Needs root.
  *
  * enterPrivateNamespace() moves the calling process (and the children it
  * starts afterwards) into a mount namespace of its own and puts a tmpfs on
- * /run/systemd there; the machine's own /run/systemd is never touched.
+ * /run/systemd, /run/udev and /sys/class there (hiding the machine's other
+ * device classes from those processes); the machine's own are never
+ * touched. It sets SYSTEMD_DEVICE_VERIFY_SYSFS=0, inherited by children,
+ * since sd-device otherwise refuses a /sys that is not sysfs.
  * Each file is written beside its place and renamed into it, as logind
  * does: sd_login_monitor only sees renames and deletions.
  */
@@ -46,6 +49,14 @@ public:
 	 */
 	static bool placeProcess(pid_t pid, std::uint32_t uid, const std::string &id,
 				 std::string *error);
+
+	/*
+	 * Sound card \a card as udev describes it: /sys/class/sound/card<N>
+	 * and its database entry, with `ID_SEAT` = \a seat ("": none) and
+	 * udev's current tag `seat` when \a tagged. Written anew each time.
+	 */
+	static void writeCard(unsigned card, const std::string &seat, bool tagged);
+	static void removeCard(unsigned card);
 
 private:
 	void writeAll();
