@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Benchmark (not a test): how long a stream takes to be heard in its new
- * zone when its user's session moves seats. The sedan, with its seats on
+ * zone when its user's session moves seats, and on a device that appears
+ * in its zone. The sedan, with its seats on
  * logind seats (conf.d/examples/sedan-logind), in a private mount namespace
  * with logind's state written as logind writes it (FakeLogind; root only).
  * A passenger's player (cabin-tone, on the shared socket, as the real user
@@ -12,6 +13,11 @@
  *    logind does); module-cabin moves the same stream.
  *  - reconnect: what an application must do when nothing follows sessions:
  *    it stops and starts again on the other seat's socket.
+ *
+ * Then devices appear while rear-left's film plays on its headphones,
+ * alternating: a stand-in for a USB headset whose card udev put on seat1
+ * (it joins rear-left's zone ahead of the headphones), and rear-left's
+ * headphones made again after being removed (their zone rule matches).
  *
  * Reported, median and p90: from the move (the session file renamed, or
  * the player stopped) to the first non-zero sample on the new zone's
@@ -46,7 +52,12 @@ using test::DaemonSandbox;
 using test::FakeLogind;
 using test::kRate;
 
-constexpr int kSamples = 20; /* per setup, alternating */
+/* Per setup, alternating; CABIN_BENCH_SAMPLES=N for a quick look. */
+int samples()
+{
+	const char *value = std::getenv("CABIN_BENCH_SAMPLES");
+	return value && std::atoi(value) > 0 ? std::atoi(value) : 20;
+}
 constexpr const char *kSession = "40";
 /* sedan-amp.wav: 16 channels of S32 after a 44-byte header. */
 constexpr std::uintmax_t kWavHeader = 44;
@@ -146,7 +157,66 @@ public:
 		});
 	}
 
+	/*
+	 * A device appears, with rear-left's film playing on its headphones:
+	 * with \a udev, a stand-in for a USB headset whose card udev put on
+	 * seat1, joining rear-left's zone ahead of the headphones; without,
+	 * rear-left's headphones themselves, made again after being removed
+	 * (the film meanwhile on the headrest), matched by their zone rule.
+	 */
+	std::optional<Sample> plugDevice(bool udev)
+	{
+		if (!keepAmpRunning())
+			return failure("cannot map the amplifier's frames onto its recording");
+		if (!film_) {
+			FakeLogind::writeCard(kUsbCard, "seat1", true);
+			film_.emplace(*sandbox_, sandbox_->spawn(playerArgs("rear-left.film"),
+								 {"cabin-rear-left", {}, {}, {}}));
+		}
+		if (!sandbox_->waitForTargets("rear-left.film", {"rear-left.headphones"}))
+			return failure("the film is not on rear-left's headphones");
+		const Place headphones{"", "", 4}, headrest{"", "", 8}, usb{"", "", 14};
+		if (udev) {
+			auto sample = measure(headphones, usb,
+					      [&] { plug("usb.headset", kUsbChannels, kUsbCard); });
+			unplug("usb.headset");
+			return sample;
+		}
+		unplug("rear-left.headphones");
+		if (!sandbox_->waitForTargets("rear-left.film", {"rear-left.headrest"}))
+			return failure("the film did not go to the headrest");
+		return measure(headrest, headphones,
+			       [&] { plug("rear-left.headphones", "4 5", std::nullopt); });
+	}
+
+	void stopFilm() { film_.reset(); }
+
 private:
+	static constexpr unsigned kUsbCard = 7;
+	static constexpr const char *kUsbChannels = "14 15";
+
+	/* Makes a zone sink on the amplifier, as the ALSA monitor would make a card's node. */
+	void plug(const std::string &name, const std::string &channels,
+		  std::optional<unsigned> card)
+	{
+		std::string props = "{ factory.name = cabin.alsa.zone-sink node.name = " + name +
+				    " media.class = Audio/Sink api.alsa.path = cabin_sedan_amp "
+				    "node.group = cabin.sedan-amp cabin.alsa.channels = [ " +
+				    channels + " ] audio.position = [ FL FR ] object.linger = true";
+		if (card)
+			props += " api.alsa.card = " + std::to_string(*card);
+		sandbox_->spawn({"pw-cli", "create-node", "adapter", props + " }"},
+				ClientOptions::manager());
+	}
+
+	void unplug(const std::string &name)
+	{
+		if (auto id = sandbox_->nodeId(name))
+			sandbox_->run({"pw-cli", "destroy", std::to_string(*id)},
+				      ClientOptions::manager());
+		DaemonSandbox::waitFor([&] { return !sandbox_->nodeId(name); }, 5s);
+	}
+
 	/* A player process, stopped when it goes out of scope. */
 	struct Player {
 		DaemonSandbox &sandbox;
@@ -161,14 +231,14 @@ private:
 		}
 	};
 
-	static std::vector<std::string> playerArgs()
+	static std::vector<std::string> playerArgs(const std::string &name = "passenger.player")
 	{
 		return {DaemonSandbox::buildRoot() + "/tools/cabin-tone",
 			"--freq",
 			"1000",
 			"--amplitude",
 			"0.5",
-			"node.name=passenger.player"};
+			"node.name=" + name};
 	}
 
 	static std::optional<Sample> failure(const std::string &why)
@@ -205,6 +275,9 @@ private:
 	{
 		if (background_ && calibratedXruns_ == ampXruns())
 			return true;
+		/* Everything stops, so that the PCM does; the film starts again with the next
+		 * sample. */
+		film_.reset();
 		background_.reset();
 		if (!calibrate())
 			return false;
@@ -292,6 +365,7 @@ private:
 	FakeLogind logind_;
 	std::int64_t offset_ = 0;
 	std::optional<Player> background_;
+	std::optional<Player> film_;
 	std::uint64_t calibratedXruns_ = 0;
 	uid_t uid_ = 0;
 	gid_t audioGid_ = 0;
@@ -327,12 +401,20 @@ int main()
 	}
 	/* Alternating, and each direction as often. */
 	Results cabin, reconnect;
-	for (int i = 0; i < kSamples; i++) {
+	for (int i = 0; i < samples(); i++) {
 		const Place &from = i % 2 ? kRearRight : kRearLeft;
 		const Place &to = i % 2 ? kRearLeft : kRearRight;
 		cabin.add(bench.moveSession(from, to));
 		reconnect.add(bench.reconnect(from, to));
 	}
+
+	/* Devices appearing, alternating the two ways a device gets its zone. */
+	Results byUdev, byRule;
+	for (int i = 0; i < samples(); i++) {
+		byUdev.add(bench.plugDevice(true));
+		byRule.add(bench.plugDevice(false));
+	}
+	bench.stopFilm();
 
 	std::printf("move = the session file renamed (Cabin) or the player stopped (reconnect); "
 		    "heard = its first sample in the new zone; silence = from its last sample in "
@@ -345,5 +427,17 @@ int main()
 			       ? percentile(cabin.latency, 0.5) / percentile(reconnect.latency, 0.5)
 			       : -1;
 	std::printf("\nratio of medians (Cabin / reconnect): %.2f\n", ratio);
+
+	std::printf("\nplug = the device's node made (pw-cli launched); heard = rear-left's film's "
+		    "first sample on it; silence = from its last sample on the device before\n\n");
+	std::printf("setup      samples failed discarded | heard med heard p90 | silence med "
+		    "silence p90  (ms)\n");
+	report("udev seat", byUdev);
+	report("zone rule", byRule);
+	double plugRatio =
+		percentile(byRule.latency, 0.5) > 0
+			? percentile(byUdev.latency, 0.5) / percentile(byRule.latency, 0.5)
+			: -1;
+	std::printf("\nratio of medians (udev seat / zone rule): %.2f\n", plugRatio);
 	return 0;
 }
