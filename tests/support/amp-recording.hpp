@@ -39,7 +39,10 @@ std::int32_t toDeviceS32(float value);
  * xrun leaves a run of silence and loses some samples; after such a gap the
  * walk picks the tone up again further on and counts a resync in
  * \a resyncs (the caller checks the amplifier reported that many xruns).
- * Any sample that is neither the tone's next one nor a gap is an error.
+ * Within four quanta after a gap the tone may jump once more, where the
+ * restarted device goes on from the graph's position: that is part of the
+ * same xrun. Any other sample that is neither the tone's next one nor a gap
+ * is an error.
  * Returns "" when the channel carries the tone, else what is wrong.
  */
 std::string compareWithTone(const Recording &rec, unsigned channel, double frequency,
