@@ -260,9 +260,11 @@ void SeatZoneModel::placeByDeviceSeat(NodeState &node)
 		return;
 	if (node.clientId) {
 		auto client = clients_.find(*node.clientId);
-		if (client == clients_.end() ||
-		    (client->second.role == ClientRole::Seat &&
-		     client->second.source != SeatSource::SessionManager && client->second.managed))
+		if (client == clients_.end())
+			return;
+		const ClientState &owner = client->second;
+		if (owner.managed && owner.source != SeatSource::SessionManager &&
+		    owner.role != ClientRole::Administrator)
 			return;
 	}
 	std::optional<std::string> logindSeat = deviceSeatLookup_(node.props);
@@ -476,12 +478,13 @@ std::string SeatZoneModel::stateJson(std::string_view onlySeat, const StateExtra
 			.value(node.direction == Direction::Playback ? "playback" : "capture");
 		json.key("seat").value(node.seat);
 		json.key("zone").value(node.zone);
-		if (node.role == NodeRole::Device)
+		if (node.role == NodeRole::Device) {
 			json.key("rank").value(static_cast<std::int64_t>(node.rank));
-		if (!node.logindSeat.empty())
-			json.key("logind-seat").value(node.logindSeat);
-		else if (node.clientId)
+			if (!node.logindSeat.empty())
+				json.key("logind-seat").value(node.logindSeat);
+		} else if (node.clientId) {
 			json.key("client").value(*node.clientId);
+		}
 		if (extras.node)
 			extras.node(json, node);
 		json.endObject();

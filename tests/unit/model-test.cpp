@@ -306,6 +306,14 @@ TEST_F(DeviceSeatModelTest, CardsOnNoMappedSeatStayOutOfZones)
 	addCardSink(34, "hdmi.out", "6");
 	EXPECT_EQ(model_.node(33)->zone, "");
 	EXPECT_EQ(model_.node(34)->zone, "");
+	/* A device's entry in the state names no client, whoever made it. */
+	auto state = JsonValue::parse(model_.stateJson());
+	ASSERT_TRUE(state);
+	for (const JsonValue &entry : state->find("nodes")->items()) {
+		if (entry.stringOr("role") == "device") {
+			EXPECT_EQ(entry.find("client"), nullptr) << entry.toJson();
+		}
+	}
 }
 
 TEST_F(DeviceSeatModelTest, ASeatClientCannotClaimACard)
@@ -318,6 +326,18 @@ TEST_F(DeviceSeatModelTest, ASeatClientCannotClaimACard)
 			      {"pipewire.sec.uid", "1002"}});
 	addCardSink(35, "fake.headset", "3", 70);
 	EXPECT_EQ(model_.node(35)->zone, "");
+	/* Nor can the announcer, whose role socket is for playing, not for devices. */
+	model_.addClient(72, {{kRoleSocketProperty, "announcer"},
+			      {"pipewire.access", "cabin"},
+			      {"pipewire.sec.uid", "1003"}});
+	addCardSink(38, "announcer.headset", "3", 72);
+	EXPECT_EQ(model_.node(38)->zone, "");
+	/* An administrator may. */
+	model_.addClient(73, {{kRoleSocketProperty, "administrator"},
+			      {"pipewire.access", "cabin"},
+			      {"pipewire.sec.uid", "1004"}});
+	addCardSink(39, "admin.headset", "3", 73);
+	EXPECT_EQ(model_.node(39)->zone, "rear-right");
 }
 
 TEST_F(DeviceSeatModelTest, ADeviceOfAClientNotSeenYetIsPlacedWhenItIs)
