@@ -1287,7 +1287,6 @@ std::unique_ptr<CabinModule::LevelProbe> CabinModule::createLevelProbe(const Nod
 		id.c_str(), nullptr);
 	pw_properties_set(props, PW_KEY_NODE_NAME, ("cabin.probe." + id).c_str());
 	auto probe = std::make_unique<LevelProbe>();
-	probe->stream = stream.id;
 	probe->lastSound.store(g_get_monotonic_time());
 	probe->pwStream = pw_stream_new(core, "cabin level probe", props);
 	if (!probe->pwStream)

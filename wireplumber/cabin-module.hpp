@@ -171,7 +171,6 @@ private:
 	 * ducking its zone.
 	 */
 	struct LevelProbe {
-		std::uint32_t stream = 0;
 		struct pw_stream *pwStream = nullptr;
 		struct spa_hook listener = {};
 		/* Monotonic microseconds of the last buffer above the threshold. */
