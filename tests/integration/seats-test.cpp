@@ -12,7 +12,6 @@
 #include <fstream>
 #include <optional>
 #include <set>
-#include <sstream>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -124,14 +123,6 @@ protected:
 		std::ofstream(path).flush();
 		EXPECT_EQ(chown(path.c_str(), uid.value_or(passengerUid_), audioGid_), 0) << path;
 		return path;
-	}
-
-	static std::string readFile(const std::string &path)
-	{
-		std::ifstream in(path);
-		std::stringstream text;
-		text << in.rdbuf();
-		return text.str();
 	}
 
 	/* \a text without whitespace outside strings (pw-dump's JSON, to search in). */

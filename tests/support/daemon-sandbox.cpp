@@ -31,14 +31,6 @@ std::string envOr(const char *name, const char *fallback)
 	return value && *value ? value : fallback;
 }
 
-std::string readFile(const std::string &path)
-{
-	std::ifstream in(path);
-	std::stringstream text;
-	text << in.rdbuf();
-	return text.str();
-}
-
 bool waitPid(pid_t pid, std::chrono::milliseconds timeout, int *status)
 {
 	auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -636,6 +628,14 @@ std::optional<gid_t> findGroup(const std::string &name)
 	if (!entry)
 		return std::nullopt;
 	return entry->gr_gid;
+}
+
+std::string readFile(const std::string &path)
+{
+	std::ifstream in(path);
+	std::stringstream text;
+	text << in.rdbuf();
+	return text.str();
 }
 
 } // namespace cabin::test

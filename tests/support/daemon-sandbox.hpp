@@ -184,4 +184,7 @@ std::optional<TestUser> findTestUser(const std::string &name);
 /* A group created by scripts/test (the sockets of the example car name them). */
 std::optional<gid_t> findGroup(const std::string &name);
 
+/* The whole text of a file; "" when it cannot be read. */
+std::string readFile(const std::string &path);
+
 } // namespace cabin::test
