@@ -872,6 +872,7 @@ CpuWindow cpuWindow(Car &car, const std::vector<pid_t> &loopbacks)
 	auto amp0 = car.amp();
 	double pw0 = sum(pipewire), wp0 = sum(wireplumber), lb0 = sum(loopbacks);
 	auto start = std::chrono::steady_clock::now();
+	/* The window measured: CPU time is read before and after it. */
 	std::this_thread::sleep_for(std::chrono::duration<double>(kCpuWindow));
 	double pw1 = sum(pipewire), wp1 = sum(wireplumber), lb1 = sum(loopbacks);
 	auto amp1 = car.amp();
@@ -891,6 +892,7 @@ CpuResult measureCpu(Car &car)
 	const Receiver *receivers[] = {&kRearRight, &kFrontPassenger, &kCabinZone};
 	/* Idle and shared windows alternate, so slow drift in the VM's load hits both. */
 	for (int round = 0; round < kCpuRounds && car.alive(); round++) {
+		/* Pacing, not a wait for an outcome: the last round's shares wind down. */
 		std::this_thread::sleep_for(1s);
 		result.idle.push_back(cpuWindow(car, {}));
 		std::vector<std::pair<Share, const Receiver *>> shares;
