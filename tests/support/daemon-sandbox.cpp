@@ -38,7 +38,7 @@ bool waitPid(pid_t pid, std::chrono::milliseconds timeout, int *status)
 		pid_t res = waitpid(pid, status, WNOHANG);
 		if (res == pid || (res < 0 && errno == ECHILD))
 			return true;
-		std::this_thread::sleep_for(10ms);
+		std::this_thread::sleep_for(10ms); /* polling interval, under a deadline */
 	} while (std::chrono::steady_clock::now() < deadline);
 	return false;
 }
