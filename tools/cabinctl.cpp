@@ -73,6 +73,13 @@ constexpr const char *kUsage =
 	"  accept SHARE-ID       Accept a share offered to this seat\n"
 	"  decline SHARE-ID      Decline a share offered to this seat\n"
 	"  stop SHARE-ID         Stop a share this seat offered or receives\n"
+	"  bluetooth [--json]    List the Bluetooth devices this seat may claim or owns\n"
+	"  bluetooth claim ADDRESS\n"
+	"                        Claim a Bluetooth device that waits for a seat\n"
+	"  bluetooth confirm ADDRESS\n"
+	"                        Confirm this seat's claim: the device becomes its own\n"
+	"  bluetooth release ADDRESS\n"
+	"                        Give up this seat's claim on, or binding of, a device\n"
 	"  announce [--to SEATS] [--role ROLE] [--json] FILE\n"
 	"                        Play WAV FILE as an announcement and report where\n"
 	"                        it played. SEATS: seat and zone names separated\n"
@@ -672,6 +679,30 @@ int runOffers(const Options &options)
 					: cabin::formatOffersText(offers));
 }
 
+int runBluetoothList(const Options &options)
+{
+	Connection connection;
+	if (!connection.connect(options.remote))
+		return failure(connection.error());
+
+	std::string error;
+	std::optional<SeatMetadata> seat = findSeatMetadata(connection, options.seat, error);
+	if (!seat)
+		return failure(error);
+
+	std::optional<cabin::JsonValue> state = readState(connection, seat->id, seat->name);
+	if (!state)
+		return kExitFailure;
+
+	std::vector<std::string> notes;
+	std::vector<cabin::BluetoothReport> devices = cabin::readBluetooth(*state, notes);
+	for (const std::string &note : notes)
+		std::fprintf(stderr, "cabinctl: warning: %s\n", note.c_str());
+
+	return printOutput(options.json ? cabin::formatBluetoothJson(devices) + "\n"
+					: cabin::formatBluetoothText(devices));
+}
+
 /* Unique among the requests of all clients of a seat, which all see every reply. */
 std::string requestToken()
 {
@@ -1143,6 +1174,8 @@ struct CommandSpec {
 	bool json;
 	/* Options that take a value, written "--to VALUE" or "--to=VALUE". */
 	std::vector<std::string_view> valueOptions = {};
+	/* Arguments after the required ones that may be left out. */
+	std::vector<std::string_view> optionalArguments = {};
 
 	/* The value option \a arg is, or sets; nullptr for none. */
 	const std::string_view *findValueOption(std::string_view arg) const
@@ -1165,6 +1198,7 @@ const CommandSpec *findCommand(std::string_view name)
 		{"decline", {"SHARE-ID"}, false},
 		{"stop", {"SHARE-ID"}, false},
 		{"announce", {"FILE"}, true, {"--to", "--role"}},
+		{"bluetooth", {}, true, {}, {"ACTION", "ADDRESS"}},
 		{"help", {}, false},
 	};
 	for (const CommandSpec &command : commands)
@@ -1230,7 +1264,8 @@ std::optional<int> parseArguments(int argc, char *argv[], Options &options)
 			if (!command)
 				return usageError("unknown command '" + std::string(arg) + "'");
 			options.command = arg;
-		} else if (options.arguments.size() < command->arguments.size()) {
+		} else if (options.arguments.size() <
+			   command->arguments.size() + command->optionalArguments.size()) {
 			options.arguments.emplace_back(arg);
 		} else {
 			return usageError("unexpected argument '" + std::string(arg) + "'");
@@ -1245,6 +1280,17 @@ std::optional<int> parseArguments(int argc, char *argv[], Options &options)
 	if (options.command == "help") {
 		std::fputs(kUsage, stdout);
 		return kExitOk;
+	}
+	if (options.command == "bluetooth" && !options.arguments.empty()) {
+		const std::string &action = options.arguments[0];
+		if (action != "claim" && action != "confirm" && action != "release")
+			return usageError("bluetooth ACTION '" + action +
+					  "': expected claim, confirm or release");
+		if (options.arguments.size() < 2)
+			return usageError("'bluetooth " + action + "' needs ADDRESS");
+		if (options.json)
+			return usageError("option '--json' applies only to the list, "
+					  "'cabinctl bluetooth --json'");
 	}
 	/* An announcement is the car's, not a seat's: there is no seat to act as. */
 	if (options.command == "announce" && options.seat)
@@ -1278,6 +1324,12 @@ std::optional<int> makeAnnounceRequest(const Options &options, AnnounceRequest &
 std::optional<int> makeRequest(const Options &options, cabin::ShareRequest &request)
 {
 	const CommandSpec *command = findCommand(options.command);
+	if (options.command == "bluetooth") {
+		request.action = "bluetooth-" + options.arguments[0];
+		/* module-cabin checks the address; it names the value it refuses. */
+		request.address = options.arguments[1];
+		return std::nullopt;
+	}
 	request.action = options.command == "share" ? "offer" : options.command;
 
 	std::optional<std::uint32_t> id = parseId(options.arguments[0]);
@@ -1304,8 +1356,9 @@ int main(int argc, char *argv[])
 
 	cabin::ShareRequest request;
 	AnnounceRequest announcement;
+	const bool listBluetooth = options.command == "bluetooth" && options.arguments.empty();
 	bool sharing = options.command != "status" && options.command != "offers" &&
-		       options.command != "announce";
+		       options.command != "announce" && !listBluetooth;
 	if (sharing) {
 		if (std::optional<int> exitCode = makeRequest(options, request))
 			return *exitCode;
@@ -1317,6 +1370,7 @@ int main(int argc, char *argv[])
 	pw_init(&argc, &argv);
 	int ret = options.command == "status"	  ? runStatus(options)
 		  : options.command == "offers"	  ? runOffers(options)
+		  : listBluetooth		  ? runBluetoothList(options)
 		  : options.command == "announce" ? runAnnounce(options, announcement)
 						  : runRequest(options, request);
 	pw_deinit();

@@ -946,13 +946,89 @@ std::string formatOffersJson(const std::vector<ShareReport> &offers)
 	return json.str();
 }
 
+std::vector<BluetoothReport> readBluetooth(const JsonValue &state, std::vector<std::string> &notes)
+{
+	std::vector<BluetoothReport> devices;
+	const JsonValue *array = state.find("bluetooth");
+	if (!array)
+		return devices;
+	if (!array->isArray()) {
+		notes.push_back("cabin.state bluetooth = " + array->toJson() +
+				": expected an array; Bluetooth devices not shown");
+		return devices;
+	}
+	const std::vector<JsonValue> &items = array->items();
+	for (std::size_t i = 0; i < items.size(); i++) {
+		const JsonValue &item = items[i];
+		const JsonValue *address = item.isObject() ? item.find("address") : nullptr;
+		if (!address || !address->isString() || address->text().empty()) {
+			notes.push_back("cabin.state bluetooth[" + std::to_string(i) +
+					"] = " + item.toJson() +
+					": expected an object with an address; device skipped");
+			continue;
+		}
+		BluetoothReport device;
+		device.address = address->text();
+		device.name = item.stringOr("name");
+		device.state = item.stringOr("state");
+		device.seat = item.stringOr("seat");
+		device.zone = item.stringOr("zone");
+		const JsonValue *present = item.find("present");
+		device.present = present && present->toBool() == true;
+		devices.push_back(std::move(device));
+	}
+	return devices;
+}
+
+std::string formatBluetoothText(const std::vector<BluetoothReport> &devices)
+{
+	if (devices.empty())
+		return "no Bluetooth devices\n";
+	std::string out;
+	for (const BluetoothReport &device : devices) {
+		out += device.address;
+		if (!device.name.empty())
+			out += " (" + device.name + ")";
+		out += ": " + device.state;
+		if (device.state == "claimed")
+			out += " by " + device.seat + ", waiting for its confirmation";
+		else if (device.state == "bound")
+			out += " to " + device.seat +
+			       (device.zone.empty() ? std::string() : ", zone " + device.zone);
+		if (!device.present)
+			out += ", not connected";
+		out += '\n';
+	}
+	return out;
+}
+
+std::string formatBluetoothJson(const std::vector<BluetoothReport> &devices)
+{
+	JsonWriter json;
+	json.beginArray();
+	for (const BluetoothReport &device : devices) {
+		json.beginObject();
+		json.key("address").value(device.address);
+		json.key("name").value(device.name);
+		json.key("state").value(device.state);
+		json.key("seat").value(device.seat);
+		json.key("zone").value(device.zone);
+		json.key("present").value(device.present);
+		json.endObject();
+	}
+	json.endArray();
+	return json.str();
+}
+
 std::string formatShareRequest(const ShareRequest &request, std::string_view token)
 {
 	JsonWriter json;
 	json.beginObject();
 	json.key("request").value(token);
 	json.key("action").value(request.action);
-	if (request.action == "offer") {
+	if (request.action.starts_with("bluetooth-")) {
+		json.key("address").value(request.address);
+	} else if (request.action == "offer") {
 		json.key("stream").value(request.id);
 		json.key("to").value(request.to);
 	} else {
@@ -979,6 +1055,15 @@ std::optional<ShareResult> parseShareReply(std::string_view reply, std::string_v
 
 std::string formatShareResult(const ShareRequest &request, const ShareResult &result)
 {
+	if (request.action.starts_with("bluetooth-")) {
+		if (result.state == "claimed")
+			return request.address +
+			       ": claimed; confirm with 'cabinctl bluetooth confirm " +
+			       request.address + "'";
+		if (result.state == "bound")
+			return request.address + ": bound to this seat";
+		return request.address + ": " + (result.state.empty() ? "released" : result.state);
+	}
 	std::string id = result.share		     ? std::to_string(*result.share)
 			 : request.action == "offer" ? std::string("?")
 						     : std::to_string(request.id);

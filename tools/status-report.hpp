@@ -165,11 +165,14 @@ std::string formatOffersJson(const std::vector<ShareReport> &offers);
 
 /* One request of the sharing protocol (docs/sharing.md). */
 struct ShareRequest {
-	std::string action; /* "offer", "accept", "decline" or "stop" */
+	/* "offer", "accept", "decline", "stop", or "bluetooth-claim", "-confirm", "-release" */
+	std::string action;
 	/* The stream to offer, or the share to decide on or stop. */
 	std::uint32_t id = 0;
 	/* Offer only: the seat or zone to offer to. */
 	std::string to;
+	/* Bluetooth actions only: the device's address. */
+	std::string address;
 };
 
 /* A `cabin.reply` to one of our requests. */
@@ -179,6 +182,23 @@ struct ShareResult {
 	std::optional<std::uint32_t> share;
 	std::string state;
 };
+
+/* A Bluetooth device in the state's `bluetooth` array. */
+struct BluetoothReport {
+	std::string address;
+	std::string name;
+	/* "held", "claimed" or "bound". */
+	std::string state;
+	std::string seat;
+	std::string zone;
+	bool present = false;
+};
+
+/* The `bluetooth` array of a `cabin.state`; unreadable entries are skipped with a note. */
+std::vector<BluetoothReport> readBluetooth(const JsonValue &state, std::vector<std::string> &notes);
+/* `cabinctl bluetooth`: one line per device, or "no Bluetooth devices". */
+std::string formatBluetoothText(const std::vector<BluetoothReport> &devices);
+std::string formatBluetoothJson(const std::vector<BluetoothReport> &devices);
 
 /* The `cabin.request` value for \a request, tagged with \a token. */
 std::string formatShareRequest(const ShareRequest &request, std::string_view token);

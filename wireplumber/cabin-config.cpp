@@ -339,6 +339,20 @@ const ZoneConfig *CabinConfig::findZone(std::string_view name) const
 	return nullptr;
 }
 
+const ZoneConfig *CabinConfig::personalZoneOf(std::string_view seat) const
+{
+	const SeatConfig *config = findSeat(seat);
+	if (!config)
+		return nullptr;
+	const ZoneConfig *home = findZone(config->homeZone);
+	if (home && home->kind == ZoneKind::Personal && home->seat == seat)
+		return home;
+	for (const ZoneConfig &zone : zones)
+		if (zone.kind == ZoneKind::Personal && zone.seat == seat)
+			return &zone;
+	return nullptr;
+}
+
 const SeatConfig *CabinConfig::seatOfUid(std::uint32_t uid) const
 {
 	for (const SeatConfig &seat : seats)

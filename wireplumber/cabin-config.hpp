@@ -55,6 +55,12 @@ struct CabinConfig {
 	const SeatConfig *seatOfUid(std::uint32_t uid) const;
 	/* The seat a logind seat is mapped to, if any. */
 	const SeatConfig *seatOfLogindSeat(std::string_view logindSeat) const;
+	/*
+	 * The personal zone a device bound to \a seat (a Bluetooth headset)
+	 * joins: its home zone when that is personal, else its first personal
+	 * zone; nullptr when it has none.
+	 */
+	const ZoneConfig *personalZoneOf(std::string_view seat) const;
 	/* Zones \a seat may play to: its personal zones and the shared zones it owns. */
 	bool seatMayUse(std::string_view seat, const ZoneConfig &zone) const;
 };

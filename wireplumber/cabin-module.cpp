@@ -34,6 +34,8 @@ constexpr int kRampRate = 48000;
 constexpr const char *kStateKey = "cabin.state";
 constexpr const char *kRequestKey = "cabin.request";
 constexpr const char *kReplyKey = "cabin.reply";
+/* The WirePlumber state file of the Bluetooth bindings (address = seat). */
+constexpr const char *kBluetoothStateName = "cabin-bluetooth";
 /* Marks the metadata objects module-cabin exports itself. */
 constexpr const char *kOwnMetadataKey = "cabin.metadata.owner";
 
@@ -127,6 +129,7 @@ void CabinModule::enable(WpTransition *transition)
 	}
 
 	watchLogin();
+	loadBluetoothBindings();
 
 	pending_ = 4 + static_cast<int>(model_.config().seats.size());
 	metadata_ = wp_impl_metadata_new_full(core_, kMetadataName, ownMetadataProperties());
@@ -198,6 +201,7 @@ void CabinModule::disable()
 		wp_settings_unsubscribe(settings_, settingsSubscription_);
 	settingsSubscription_ = 0;
 	g_clear_object(&settings_);
+	g_clear_object(&bluetoothState_);
 	if (clients_)
 		g_signal_handlers_disconnect_by_data(clients_, this);
 	if (nodes_) {
@@ -511,7 +515,8 @@ gboolean CabinModule::onIdlePublish(gpointer self)
 
 void CabinModule::publish()
 {
-	handleShareRequests();
+	handleRequests();
+	syncBluetooth();
 	syncShareLoopbacks();
 	arbitrate();
 
@@ -573,6 +578,9 @@ void CabinModule::publishCabinState()
 		 */
 		if (node.role == NodeRole::Stream && (!added || askedWhileUnknown_.erase(id) > 0))
 			streamsChanged = true;
+		/* A device that changed zone (a Bluetooth binding) draws streams to it or away. */
+		if (node.role == NodeRole::Device && !added)
+			streamsChanged = true;
 		bool wasPublished =
 			!added && !(entry->second.first.empty() && entry->second.second.empty());
 		entry->second = wanted;
@@ -592,11 +600,23 @@ void CabinModule::publishCabinState()
 		scheduleRescan();
 }
 
-void CabinModule::handleShareRequests()
+void CabinModule::handleRequests()
 {
 	std::vector<ShareMessage> requests = std::exchange(shareRequests_, {});
 	for (const ShareMessage &request : requests) {
 		const char *seat = request.seat.c_str();
+		if (isBluetoothRequest(request.json)) {
+			BluetoothReply reply = bluetooth_.handle(request.seat, request.json);
+			if (reply.ok)
+				wp_info_object(plugin_, "seat %s: %s -> %s %s", seat,
+					       request.json.c_str(), reply.address.c_str(),
+					       reply.state.c_str());
+			else
+				wp_notice_object(plugin_, "seat %s: refused %s: %s", seat,
+						 request.json.c_str(), reply.error.c_str());
+			shareReplies_.push_back({request.seat, request.subject, reply.toJson()});
+			continue;
+		}
 		ShareReply reply = shares_.handle(request.seat, request.json);
 		if (reply.ok)
 			wp_info_object(plugin_, "seat %s: %s -> share %u %s", seat,
@@ -1384,6 +1404,43 @@ bool CabinModule::mayPlay(std::uint32_t streamId)
 	return arbiter_.mayPlay(streamId);
 }
 
+void CabinModule::loadBluetoothBindings()
+{
+	model_.setBluetoothSeatLookup(
+		[this](std::string_view address) { return bluetooth_.seatOf(address); });
+	bluetoothState_ = wp_state_new(kBluetoothStateName);
+	std::map<std::string, std::string> saved;
+	g_autoptr(WpProperties) props = wp_state_load(bluetoothState_);
+	g_autoptr(WpIterator) it = wp_properties_new_iterator(props);
+	g_auto(GValue) item = G_VALUE_INIT;
+	for (; wp_iterator_next(it, &item); g_value_unset(&item)) {
+		auto *entry = static_cast<WpPropertiesItem *>(g_value_get_boxed(&item));
+		saved[wp_properties_item_get_key(entry)] = wp_properties_item_get_value(entry);
+	}
+	for (const std::string &message : bluetooth_.load(saved))
+		wp_warning_object(plugin_, "%s (in %s)", message.c_str(),
+				  wp_state_get_location(bluetoothState_));
+	bluetoothBindingsApplied_ = bluetooth_.bindingsGeneration();
+}
+
+void CabinModule::syncBluetooth()
+{
+	bluetooth_.dropClaimsOnAbsentDevices();
+	if (bluetooth_.bindingsGeneration() == bluetoothBindingsApplied_)
+		return;
+	bluetoothBindingsApplied_ = bluetooth_.bindingsGeneration();
+	model_.reassignDevices();
+
+	g_autoptr(WpProperties) props = wp_properties_new_empty();
+	for (const auto &[address, seat] : bluetooth_.bindings())
+		wp_properties_set(props, address.c_str(), seat.c_str());
+	g_autoptr(GError) error = nullptr;
+	/* Saved at once: a binding is rare, and must survive a crash right after. */
+	if (!wp_state_save(bluetoothState_, props, &error))
+		wp_warning_object(plugin_, "could not save the Bluetooth bindings in %s: %s",
+				  wp_state_get_location(bluetoothState_), error->message);
+}
+
 StateExtras CabinModule::stateExtras() const
 {
 	StateExtras extras;
@@ -1414,6 +1471,9 @@ StateExtras CabinModule::stateExtras() const
 		json.key("announcements").beginArray();
 		announcements_.writeJson(json, onlySeat);
 		json.endArray();
+		json.key("bluetooth").beginArray();
+		bluetooth_.writeJson(json, onlySeat);
+		json.endArray();
 		json.key("roles").beginArray();
 		for (const RoleClass &role : roles_.config().roles) {
 			json.beginObject();
@@ -1434,25 +1494,38 @@ StateExtras CabinModule::stateExtras() const
 /*
  * Where logind puts clients counts only for seats with a `logind-seat`;
  * without any, logind is never asked. Without logind's directories the
- * lookup finds nothing and nothing is watched.
+ * lookup finds nothing and nothing is watched. udev's view of cards (seat
+ * tags, Cabin's shared marker) is read in any car: where nothing marks a
+ * card, it changes nothing.
  */
 void CabinModule::watchLogin()
 {
+	model_.setDeviceSeatLookup(
+		[this](const Properties &props) { return login_.placeOfDevice(props); });
+	g_autoptr(GMainContext) context = wp_core_get_g_main_context(core_);
+	std::string error;
+	if (login_.watchDevices(&error)) {
+		GSource *watch = g_unix_fd_source_new(login_.deviceWatchFd(), G_IO_IN);
+		g_source_set_callback(watch, G_SOURCE_FUNC(onDevicesChanged), this, nullptr);
+		g_source_attach(watch, context);
+		loginWatches_.push_back(watch);
+	} else {
+		wp_warning_object(plugin_,
+				  "%s; a card udev moves is followed once its node is made again",
+				  error.c_str());
+	}
+
 	const auto &seats = model_.config().seats;
 	if (std::none_of(seats.begin(), seats.end(),
 			 [](const SeatConfig &seat) { return !seat.logindSeat.empty(); }))
 		return;
 	model_.setLoginLookup(
 		[this](std::uint32_t pid, std::uint32_t uid) { return login_.placeOf(pid, uid); });
-	model_.setDeviceSeatLookup(
-		[this](const Properties &props) { return login_.seatOfDevice(props); });
-	std::string error;
 	if (!login_.watch(&error)) {
 		wp_warning_object(plugin_, "%s; a session that moves seats is not followed",
 				  error.c_str());
 		return;
 	}
-	g_autoptr(GMainContext) context = wp_core_get_g_main_context(core_);
 	for (int fd : login_.watchFds()) {
 		GSource *watch = g_unix_fd_source_new(fd, G_IO_IN);
 		g_source_set_callback(watch, G_SOURCE_FUNC(onLoginChanged), this, nullptr);
@@ -1483,6 +1556,21 @@ gboolean CabinModule::onLoginChanged(gint, GIOCondition, gpointer self)
 	if (module->ready_)
 		module->publish();
 	module->scheduleRescan();
+	return G_SOURCE_CONTINUE;
+}
+
+/*
+ * udev tagged a card for another seat, or marked it shared, while its node
+ * exists: every device is placed again, and the links follow on publication.
+ */
+gboolean CabinModule::onDevicesChanged(gint, GIOCondition, gpointer self)
+{
+	auto *module = static_cast<CabinModule *>(self);
+	if (!module->login_.takeDeviceChanges())
+		return G_SOURCE_CONTINUE;
+	wp_info_object(module->plugin_, "udev changed a sound device: placing devices again");
+	module->model_.reassignDevices();
+	module->commit();
 	return G_SOURCE_CONTINUE;
 }
 

@@ -23,6 +23,7 @@
 
 #include "access-policy.hpp"
 #include "announcement-book.hpp"
+#include "bluetooth-book.hpp"
 #include "login-seats.hpp"
 #include "role-policy.hpp"
 #include "seat-zone-model.hpp"
@@ -110,9 +111,14 @@ private:
 	void readArbiterTiming();
 	void watchLogin();
 	static gboolean onLoginChanged(gint fd, GIOCondition condition, gpointer self);
+	static gboolean onDevicesChanged(gint fd, GIOCondition condition, gpointer self);
 	StateExtras stateExtras() const;
 	void admitSessionManager(WpClient *client);
-	void handleShareRequests();
+	void handleRequests();
+	/* Loads the Bluetooth bindings from WirePlumber's state. */
+	void loadBluetoothBindings();
+	/* Places Bluetooth devices after a binding changed, and saves the bindings. */
+	void syncBluetooth();
 	void syncShareLoopbacks();
 	struct ShareLoopback;
 	std::unique_ptr<ShareLoopback> loadShareLoopback(const Share &share);
@@ -134,6 +140,11 @@ private:
 	SeatZoneModel model_;
 	AccessPolicy access_{model_};
 	ShareBook shares_{model_};
+	BluetoothBook bluetooth_{model_};
+	/* Where the bindings are kept across restarts: $XDG_STATE_HOME/wireplumber. */
+	WpState *bluetoothState_ = nullptr;
+	/* The book's bindings generation last placed and saved. */
+	std::uint64_t bluetoothBindingsApplied_ = 0;
 	RolePolicy roles_;
 	ZoneArbiter arbiter_{roles_};
 	AnnouncementBook announcements_{model_, roles_};
@@ -189,7 +200,8 @@ private:
 	/* The arbiter's generation last acted on (links follow its holds and corks). */
 	std::uint64_t arbiterGeneration_ = 0;
 	GSource *arbiterTimer_ = nullptr;
-	/* A share request or its reply, in the seat metadata it came in, on its subject. */
+	/* A request (share, Bluetooth) or its reply, in the seat metadata it came in, on its
+	 * subject. */
 	struct ShareMessage {
 		std::string seat;
 		guint32 subject;

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include <systemd/sd-device.h>
+#include <systemd/sd-event.h>
 #include <systemd/sd-login.h>
 
 namespace cabin {
@@ -34,6 +35,8 @@ LoginSeats::~LoginSeats()
 {
 	for (sd_login_monitor *monitor : monitors_)
 		sd_login_monitor_unref(monitor);
+	sd_device_monitor_unref(deviceMonitor_);
+	sd_event_unref(deviceEvents_);
 }
 
 std::optional<LoginPlace> LoginSeats::placeOf(std::uint32_t pid, std::uint32_t uid) const
@@ -60,7 +63,7 @@ std::optional<LoginPlace> LoginSeats::placeOf(std::uint32_t pid, std::uint32_t u
 	return place;
 }
 
-std::optional<std::string> LoginSeats::seatOfDevice(const Properties &props) const
+std::optional<DevicePlace> LoginSeats::placeOfDevice(const Properties &props) const
 {
 	auto card = props.find("api.alsa.card");
 	if (card == props.end() || card->second.empty() ||
@@ -70,15 +73,20 @@ std::optional<std::string> LoginSeats::seatOfDevice(const Properties &props) con
 	if (sd_device_new_from_subsystem_sysname(&device, "sound",
 						 ("card" + card->second).c_str()) < 0)
 		return std::nullopt;
-	std::optional<std::string> seat;
-	if (sd_device_has_current_tag(device, "seat") > 0) {
-		const char *name = nullptr;
-		seat = sd_device_get_property_value(device, "ID_SEAT", &name) >= 0 && name && *name
-			       ? name
-			       : "seat0";
+	auto property = [&](const char *key) -> std::string {
+		const char *value = nullptr;
+		return sd_device_get_property_value(device, key, &value) >= 0 && value ? value : "";
+	};
+	std::optional<DevicePlace> place;
+	if (property(kUdevSharedProperty) == "1") {
+		place = DevicePlace{
+			.logindSeat = {}, .shared = true, .zone = property(kUdevZoneProperty)};
+	} else if (sd_device_has_current_tag(device, "seat") > 0) {
+		std::string seat = property("ID_SEAT");
+		place = DevicePlace{.logindSeat = seat.empty() ? "seat0" : seat};
 	}
 	sd_device_unref(device);
-	return seat;
+	return place;
 }
 
 bool LoginSeats::watch(std::string *error)
@@ -108,6 +116,54 @@ void LoginSeats::flush()
 {
 	for (sd_login_monitor *monitor : monitors_)
 		sd_login_monitor_flush(monitor);
+}
+
+bool LoginSeats::watchDevices(std::string *error)
+{
+	int res = sd_event_new(&deviceEvents_);
+	if (res >= 0)
+		res = sd_device_monitor_new(&deviceMonitor_);
+	/*
+	 * No filter: a filter makes the kernel check hashes udev's messages
+	 * carry; the few events of a car are cheap to look at here.
+	 */
+	if (res >= 0)
+		res = sd_device_monitor_attach_event(deviceMonitor_, deviceEvents_);
+	if (res >= 0)
+		res = sd_device_monitor_start(deviceMonitor_, onDeviceEvent, this);
+	if (res < 0) {
+		*error = std::string("cannot listen to udev's events: ") + std::strerror(-res);
+		deviceMonitor_ = sd_device_monitor_unref(deviceMonitor_);
+		deviceEvents_ = sd_event_unref(deviceEvents_);
+		return false;
+	}
+	return true;
+}
+
+int LoginSeats::deviceWatchFd() const
+{
+	return deviceEvents_ ? sd_event_get_fd(deviceEvents_) : -1;
+}
+
+bool LoginSeats::takeDeviceChanges()
+{
+	if (!deviceEvents_)
+		return false;
+	/* Dispatches what is pending, without waiting. */
+	while (sd_event_run(deviceEvents_, 0) > 0) {
+	}
+	bool changed = soundChanged_;
+	soundChanged_ = false;
+	return changed;
+}
+
+int LoginSeats::onDeviceEvent(sd_device_monitor *, sd_device *device, void *self)
+{
+	const char *subsystem = nullptr;
+	if (sd_device_get_subsystem(device, &subsystem) >= 0 && subsystem &&
+	    std::strcmp(subsystem, "sound") == 0)
+		static_cast<LoginSeats *>(self)->soundChanged_ = true;
+	return 0;
 }
 
 } // namespace cabin

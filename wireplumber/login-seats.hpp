@@ -19,6 +19,9 @@
 
 #include "seat-zone-model.hpp"
 
+struct sd_device;
+struct sd_device_monitor;
+struct sd_event;
 struct sd_login_monitor;
 
 namespace cabin {
@@ -40,12 +43,14 @@ public:
 	std::optional<LoginPlace> placeOf(std::uint32_t pid, std::uint32_t uid) const;
 
 	/*
-	 * The logind seat udev puts a device node's sound card on: the card
-	 * (`api.alsa.card`) must carry udev's current tag `seat`, and its
-	 * `ID_SEAT` names the seat (none: `seat0`, as logind reads it).
-	 * Nothing for nodes without a card, or cards udev did not tag.
+	 * Where udev puts a device node's sound card (`api.alsa.card`): a
+	 * card with Cabin's marker `CABIN_SHARED=1` is shared (its
+	 * `CABIN_ZONE` naming the zone); otherwise a card with udev's current
+	 * tag `seat` is on the seat its `ID_SEAT` names (none: `seat0`, as
+	 * logind reads it). Nothing for nodes without a card, or cards udev
+	 * neither marked nor tagged.
 	 */
-	std::optional<std::string> seatOfDevice(const Properties &props) const;
+	std::optional<DevicePlace> placeOfDevice(const Properties &props) const;
 
 	/*
 	 * Starts watching seats and sessions: the fds to poll for input, one
@@ -57,9 +62,27 @@ public:
 	/* After a watched fd woke: empties it, so it wakes on the next change only. */
 	void flush();
 
+	/*
+	 * Starts listening to udev's events (sd_device_monitor; libsystemd
+	 * 252 has no fd of its own for it, so it runs on a private sd_event
+	 * whose fd is polled): a card tagged for another seat, or marked
+	 * shared, while its node exists. Where udev does not run, nothing
+	 * ever arrives. False, with \a error, if the monitor cannot be made.
+	 */
+	bool watchDevices(std::string *error);
+	/* The fd to poll for input; -1 before watchDevices(). */
+	int deviceWatchFd() const;
+	/* After that fd woke: handles what arrived; whether a sound device changed. */
+	bool takeDeviceChanges();
+
 private:
+	static int onDeviceEvent(sd_device_monitor *monitor, sd_device *device, void *self);
+
 	/* One per category watched: "seat", "session". */
 	std::vector<sd_login_monitor *> monitors_;
+	sd_event *deviceEvents_ = nullptr;
+	sd_device_monitor *deviceMonitor_ = nullptr;
+	bool soundChanged_ = false;
 };
 
 } // namespace cabin

@@ -30,7 +30,32 @@ std::string propOr(const Properties &props, std::string_view key, std::string_vi
 	return it == props.end() ? std::string(fallback) : it->second;
 }
 
+bool isHexDigit(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
 } // namespace
+
+std::optional<std::string> normalizeBluetoothAddress(std::string_view text)
+{
+	/* Six pairs of hex digits separated by colons: 17 characters. */
+	if (text.size() != 17)
+		return std::nullopt;
+	std::string address(text);
+	for (std::size_t i = 0; i < address.size(); i++) {
+		char &c = address[i];
+		if (i % 3 == 2) {
+			if (c != ':')
+				return std::nullopt;
+		} else if (!isHexDigit(c)) {
+			return std::nullopt;
+		} else if (c >= 'a' && c <= 'f') {
+			c = static_cast<char>(c - 'a' + 'A');
+		}
+	}
+	return address;
+}
 
 const char *toString(SeatSource source)
 {
@@ -192,12 +217,17 @@ void SeatZoneModel::assignNode(NodeState &node)
 	node.seat.clear();
 	node.rank = 0;
 	node.logindSeat.clear();
+	node.sharedCard = false;
+	node.bluetoothAddress.clear();
 	const std::string mediaClass = propOr(node.props, "media.class");
 	if (mediaClass == "Audio/Sink" || mediaClass == "Audio/Source" ||
 	    mediaClass == "Audio/Source/Virtual") {
 		node.role = NodeRole::Device;
 		node.direction =
 			mediaClass == "Audio/Sink" ? Direction::Playback : Direction::Capture;
+		/* A seat client's own sink stays its own, whatever name it gave it. */
+		if (!placedByHardware(node))
+			return;
 		for (const ZoneConfig &zone : config_.zones) {
 			for (std::size_t rank = 0; rank < zone.devices.size(); rank++) {
 				if (zone.devices[rank].rules.matches(node.props)) {
@@ -208,7 +238,8 @@ void SeatZoneModel::assignNode(NodeState &node)
 				}
 			}
 		}
-		placeByDeviceSeat(node);
+		if (!placeBluetooth(node))
+			placeByDeviceSeat(node);
 		return;
 	}
 	if (mediaClass.starts_with("Stream/Output/Audio") ||
@@ -254,28 +285,84 @@ void SeatZoneModel::placeSessionManagerStream(NodeState &node)
  * session manager (its ALSA monitor) and of clients without a seat (the
  * manager socket, administrators) are placed by udev.
  */
+bool SeatZoneModel::placedByHardware(const NodeState &node) const
+{
+	if (!node.clientId)
+		return true;
+	/* Placed again once its client is known (addClient). */
+	const ClientState *owner = client(*node.clientId);
+	if (!owner)
+		return false;
+	return !owner->managed || owner->source == SeatSource::SessionManager ||
+	       owner->role == ClientRole::Administrator;
+}
+
+/*
+ * A Bluetooth device joins the personal zone of the seat it is bound to;
+ * unbound, or bound to a seat without one, it is held in no zone, so that
+ * no seat hears, sees or records it. Returns whether it is Bluetooth.
+ */
+bool SeatZoneModel::placeBluetooth(NodeState &node)
+{
+	std::string address = propOr(node.props, kBluetoothAddressProperty);
+	if (address.empty())
+		return false;
+	/* Bindings are kept by the normalized address; a malformed one is held for good. */
+	node.bluetoothAddress = normalizeBluetoothAddress(address).value_or(address);
+	std::optional<std::string> seat =
+		bluetoothSeatLookup_ ? bluetoothSeatLookup_(node.bluetoothAddress) : std::nullopt;
+	const ZoneConfig *zone = seat ? config_.personalZoneOf(*seat) : nullptr;
+	if (!zone)
+		return true;
+	node.zone = zone->name;
+	node.seat = zone->seat;
+	node.rank = 0;
+	return true;
+}
+
 void SeatZoneModel::placeByDeviceSeat(NodeState &node)
 {
 	if (!deviceSeatLookup_)
 		return;
-	if (node.clientId) {
-		auto client = clients_.find(*node.clientId);
-		if (client == clients_.end())
-			return;
-		const ClientState &owner = client->second;
-		if (owner.managed && owner.source != SeatSource::SessionManager &&
-		    owner.role != ClientRole::Administrator)
-			return;
+	std::optional<DevicePlace> place = deviceSeatLookup_(node.props);
+	if (!place)
+		return;
+	if (place->shared) {
+		placeSharedCard(node, place->zone);
+		return;
 	}
-	std::optional<std::string> logindSeat = deviceSeatLookup_(node.props);
-	const SeatConfig *seat = logindSeat ? config_.seatOfLogindSeat(*logindSeat) : nullptr;
+	const SeatConfig *seat = config_.seatOfLogindSeat(place->logindSeat);
 	const ZoneConfig *zone = seat ? config_.findZone(seat->homeZone) : nullptr;
 	if (!zone)
 		return;
 	node.zone = zone->name;
 	node.seat = zone->seat;
 	node.rank = 0;
-	node.logindSeat = *logindSeat;
+	node.logindSeat = place->logindSeat;
+}
+
+/* A card no seat owns: the shared zone the marker names, else the first shared zone. */
+void SeatZoneModel::placeSharedCard(NodeState &node, const std::string &zoneName)
+{
+	const ZoneConfig *zone = nullptr;
+	for (const ZoneConfig &candidate : config_.zones)
+		if (candidate.kind == ZoneKind::Shared &&
+		    (zoneName.empty() || candidate.name == zoneName)) {
+			zone = &candidate;
+			break;
+		}
+	if (!zone) {
+		warnings_.push_back("node " + std::to_string(node.id) + " (" + node.name +
+				    "): udev " + kUdevZoneProperty + " = \"" + zoneName + "\"" +
+				    (zoneName.empty() ? ": no shared zone is configured"
+						      : ": no shared zone with this name") +
+				    "; the shared card joins no zone");
+		return;
+	}
+	node.zone = zone->name;
+	node.seat = zone->seat;
+	node.rank = 0;
+	node.sharedCard = true;
 }
 
 /* A client's seat or trust changed: its streams, and the devices it made, are placed again. */
@@ -283,6 +370,13 @@ void SeatZoneModel::reassignNodesOf(std::uint32_t clientId)
 {
 	for (auto &[id, node] : nodes_)
 		if (node.role != NodeRole::Other && node.clientId == clientId)
+			assignNode(node);
+}
+
+void SeatZoneModel::reassignDevices()
+{
+	for (auto &[id, node] : nodes_)
+		if (node.role == NodeRole::Device)
 			assignNode(node);
 }
 
@@ -346,13 +440,14 @@ std::optional<std::uint32_t> SeatZoneModel::bestDevice(std::string_view zone,
 		    candidate.direction != direction)
 			continue;
 		/*
-		 * Lower rank is a better device; a device udev put on the seat
-		 * (plugged into its port) beats the zone's own of the same rank;
+		 * Lower rank is a better device; a device attached to the seat
+		 * (plugged into its port, or a Bluetooth headset bound to it)
+		 * beats the zone's own of the same rank;
 		 * among equals the oldest node wins.
 		 */
 		if (!best || candidate.rank < best->rank ||
-		    (candidate.rank == best->rank && !candidate.logindSeat.empty() &&
-		     best->logindSeat.empty()))
+		    (candidate.rank == best->rank && candidate.attachedToSeat() &&
+		     !best->attachedToSeat()))
 			best = &candidate;
 	}
 	if (!best)
@@ -482,6 +577,10 @@ std::string SeatZoneModel::stateJson(std::string_view onlySeat, const StateExtra
 			json.key("rank").value(static_cast<std::int64_t>(node.rank));
 			if (!node.logindSeat.empty())
 				json.key("logind-seat").value(node.logindSeat);
+			if (node.sharedCard)
+				json.key("shared-card").value(true);
+			if (!node.bluetoothAddress.empty())
+				json.key("bluetooth-address").value(node.bluetoothAddress);
 		} else if (node.clientId) {
 			json.key("client").value(*node.clientId);
 		}

@@ -39,6 +39,14 @@ inline constexpr const char *kNodeZoneProperty = "cabin.zone";
 inline constexpr const char *kNodeTargetStreamProperty = "cabin.target.stream";
 /* Marks module-cabin's level probes (docs/announcements.md). */
 inline constexpr const char *kNodeProbeProperty = "cabin.probe.stream";
+/* The address PipeWire's Bluetooth nodes carry (docs/bluetooth.md). */
+inline constexpr const char *kBluetoothAddressProperty = "api.bluez5.address";
+
+/*
+ * "AA:BB:CC:DD:EE:FF" in upper case for a Bluetooth device address in any
+ * case; nullopt for anything else.
+ */
+std::optional<std::string> normalizeBluetoothAddress(std::string_view text);
 
 enum class NodeRole { Device, Stream, Other };
 enum class Direction { Playback, Capture };
@@ -72,8 +80,27 @@ struct LoginPlace {
 /* Looks up a client's place by its kernel-given pid and uid. */
 using LoginLookup = std::function<std::optional<LoginPlace>(std::uint32_t pid, std::uint32_t uid)>;
 
-/* The logind seat udev puts a device node on (from its node properties), if any. */
-using DeviceSeatLookup = std::function<std::optional<std::string>(const Properties &props)>;
+/* udev property of Cabin's shared-card marker: "1" on a card no seat owns
+ * (docs/seats-from-logind.md). */
+inline constexpr const char *kUdevSharedProperty = "CABIN_SHARED";
+/* udev property naming the shared zone a marked card joins; unset: the first shared zone. */
+inline constexpr const char *kUdevZoneProperty = "CABIN_ZONE";
+
+/* Where udev puts a device node's card. */
+struct DevicePlace {
+	/* The logind seat of a card tagged for one; "" for a shared card. */
+	std::string logindSeat;
+	/* Cabin's marker: the card belongs to no seat, but to a shared zone. */
+	bool shared = false;
+	/* The shared zone the marker names, "" for the first one. */
+	std::string zone;
+};
+
+/* Where udev puts a device node (from its node properties), if anywhere. */
+using DeviceSeatLookup = std::function<std::optional<DevicePlace>(const Properties &props)>;
+
+/* The seat a Bluetooth device is bound to, by its address, if any. */
+using BluetoothSeatLookup = std::function<std::optional<std::string>(std::string_view address)>;
 
 struct ClientState {
 	std::uint32_t id = 0;
@@ -103,6 +130,18 @@ struct NodeState {
 	std::optional<std::uint32_t> targetStream;
 	/* Devices no zone rule matched that udev put on a seat: that logind seat. */
 	std::string logindSeat;
+	/* Devices no zone rule matched whose card udev marked shared: placed in a shared zone. */
+	bool sharedCard = false;
+	/*
+	 * Bluetooth devices (`api.bluez5.address`) no zone rule matched: their
+	 * address. Such a device is held in no zone until it is bound to a seat.
+	 */
+	std::string bluetoothAddress;
+
+	/* Plugged into the seat's port or bound to it: preferred over the zone's own devices. */
+	bool attachedToSeat() const { return !logindSeat.empty() || !bluetoothAddress.empty(); }
+	/* A Bluetooth device waiting for a seat to claim it. */
+	bool heldBluetooth() const { return !bluetoothAddress.empty() && zone.empty(); }
 };
 
 /* What other parts add to the state JSON; every member may be empty. */
@@ -150,10 +189,24 @@ public:
 	/*
 	 * Where udev puts device nodes that no zone rule matches: such a
 	 * device joins the home zone of the seat with that `logind-seat`, ahead
-	 * of the zone's own devices. Asked only for nodes of the daemon, of
-	 * the session manager, or of clients that are not seat clients.
+	 * of the zone's own devices; a card marked shared joins the shared
+	 * zone it names, or the first one. Asked only for nodes of the
+	 * daemon, of the session manager, or of clients that are not seat
+	 * clients.
 	 */
 	void setDeviceSeatLookup(DeviceSeatLookup lookup) { deviceSeatLookup_ = std::move(lookup); }
+	/*
+	 * Which seat each Bluetooth device is bound to: a bound device no zone
+	 * rule matches joins that seat's personal zone, ahead of the zone's own
+	 * devices; an unbound one is held in no zone. Same trust as udev's
+	 * seats. Call reassignDevices() when a binding changes.
+	 */
+	void setBluetoothSeatLookup(BluetoothSeatLookup lookup)
+	{
+		bluetoothSeatLookup_ = std::move(lookup);
+	}
+	/* Places every device node again. */
+	void reassignDevices();
 	/* Decides every client's seat again; returns the clients whose seat changed. */
 	std::vector<std::uint32_t> reassignClients();
 
@@ -196,6 +249,10 @@ private:
 	void placeSessionManagerStream(NodeState &node);
 	void reassignNodesOf(std::uint32_t clientId);
 	void placeByDeviceSeat(NodeState &node);
+	void placeSharedCard(NodeState &node, const std::string &zoneName);
+	bool placeBluetooth(NodeState &node);
+	/* Whether udev's seats and Bluetooth bindings may place this device (who made it). */
+	bool placedByHardware(const NodeState &node) const;
 
 	CabinConfig config_;
 	std::string defaultSeat_;
@@ -205,6 +262,7 @@ private:
 	std::optional<std::uint32_t> sessionManagerUid_;
 	LoginLookup loginLookup_;
 	DeviceSeatLookup deviceSeatLookup_;
+	BluetoothSeatLookup bluetoothSeatLookup_;
 	std::map<std::uint32_t, ClientState> clients_;
 	std::map<std::uint32_t, NodeState> nodes_;
 	std::vector<std::string> warnings_;

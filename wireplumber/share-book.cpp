@@ -83,23 +83,36 @@ std::string ShareReply::toJson() const
 	return json.str();
 }
 
-ShareReply ShareBook::handle(std::string_view seat, std::string_view requestJson)
+std::optional<JsonValue> parseSeatRequest(std::string_view text, std::string &token,
+					  std::string &error)
 {
 	std::string parseError;
-	std::optional<JsonValue> request = JsonValue::parse(requestJson, &parseError);
-	if (!request || !request->isObject())
-		return failure({},
-			       "the request is not a JSON object" +
-				       (parseError.empty() ? std::string() : ": " + parseError));
-
-	std::string token;
+	std::optional<JsonValue> request = JsonValue::parse(text, &parseError);
+	if (!request || !request->isObject()) {
+		error = "the request is not a JSON object" +
+			(parseError.empty() ? std::string() : ": " + parseError);
+		return std::nullopt;
+	}
+	token.clear();
 	if (const JsonValue *value = request->find("request")) {
 		if (!(value->isString() || value->isNumber()) ||
-		    value->text().size() > kMaxRequestTokenLength)
-			return failure({}, "request = " + value->toJson() +
-						   ": expected a string of at most 64 characters");
+		    value->text().size() > kMaxRequestTokenLength) {
+			error = "request = " + value->toJson() +
+				": expected a string of at most 64 characters";
+			return std::nullopt;
+		}
 		token = value->text();
 	}
+	return request;
+}
+
+ShareReply ShareBook::handle(std::string_view seat, std::string_view requestJson)
+{
+	std::string token;
+	std::string error;
+	std::optional<JsonValue> request = parseSeatRequest(requestJson, token, error);
+	if (!request)
+		return failure({}, error);
 	if (!model_.config().findSeat(seat))
 		return failure(token, "the request came from no configured seat");
 

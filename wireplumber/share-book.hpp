@@ -59,6 +59,14 @@ struct ShareReply {
 	std::string toJson() const;
 };
 
+/*
+ * What every `cabin.request` is: a JSON object, with an optional "request"
+ * token that its reply echoes. Returns the object, with \a token set, or
+ * nullopt with \a error saying what is wrong with \a text.
+ */
+std::optional<JsonValue> parseSeatRequest(std::string_view text, std::string &token,
+					  std::string &error);
+
 class ShareBook
 {
 public:

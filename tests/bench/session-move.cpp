@@ -168,6 +168,18 @@ public:
 	{
 		if (!keepAmpRunning())
 			return failure("cannot map the amplifier's frames onto its recording");
+		/* Whatever the last sample, or a recalibration, left: headphones, no headset. */
+		unplug("usb.headset");
+		if (!sandbox_->nodeId("rear-left.headphones")) {
+			plug("rear-left.headphones", "4 5", std::nullopt);
+			if (!DaemonSandbox::waitFor(
+				    [&] {
+					    return sandbox_->nodeId("rear-left.headphones")
+						    .has_value();
+				    },
+				    5s))
+				return failure("rear-left's headphones cannot be made again");
+		}
 		if (!film_) {
 			FakeLogind::writeCard(kUsbCard, "seat1", true);
 			film_.emplace(*sandbox_, sandbox_->spawn(playerArgs("rear-left.film"),
@@ -185,8 +197,11 @@ public:
 		unplug("rear-left.headphones");
 		if (!sandbox_->waitForTargets("rear-left.film", {"rear-left.headrest"}))
 			return failure("the film did not go to the headrest");
-		return measure(headrest, headphones,
-			       [&] { plug("rear-left.headphones", "4 5", std::nullopt); });
+		auto sample = measure(headrest, headphones,
+				      [&] { plug("rear-left.headphones", "4 5", std::nullopt); });
+		DaemonSandbox::waitFor(
+			[&] { return sandbox_->nodeId("rear-left.headphones").has_value(); }, 5s);
+		return sample;
 	}
 
 	void stopFilm() { film_.reset(); }
@@ -211,9 +226,10 @@ private:
 
 	void unplug(const std::string &name)
 	{
-		if (auto id = sandbox_->nodeId(name))
-			sandbox_->run({"pw-cli", "destroy", std::to_string(*id)},
-				      ClientOptions::manager());
+		auto id = sandbox_->nodeId(name);
+		if (!id)
+			return;
+		sandbox_->run({"pw-cli", "destroy", std::to_string(*id)}, ClientOptions::manager());
 		DaemonSandbox::waitFor([&] { return !sandbox_->nodeId(name); }, 5s);
 	}
 

@@ -70,6 +70,15 @@ protected:
 		written_.push_back(session.id);
 	}
 
+	/* The logind seat of the card a node with \a props is on, if it is on one. */
+	std::optional<std::string> seatOf(const Properties &props)
+	{
+		std::optional<DevicePlace> place = seats_.placeOfDevice(props);
+		if (!place || place->shared)
+			return std::nullopt;
+		return place->logindSeat;
+	}
+
 	/* Whether \a fd becomes readable within \a timeout. */
 	static bool readable(int fd, std::chrono::milliseconds timeout)
 	{
@@ -168,26 +177,68 @@ TEST_F(LoginSeatsTest, WatchWakesWhenASessionMovesSeats)
 TEST_F(LoginSeatsTest, ACardTaggedForASeatSitsOnItsIdSeat)
 {
 	FakeLogind::writeCard(7, "seat1", true);
-	EXPECT_EQ(seats_.seatOfDevice({{"api.alsa.card", "7"}}), "seat1");
+	EXPECT_EQ(seatOf({{"api.alsa.card", "7"}}), "seat1");
 	/* Tagged without ID_SEAT: seat0, as logind reads it. */
 	FakeLogind::writeCard(8, "", true);
-	EXPECT_EQ(seats_.seatOfDevice({{"api.alsa.card", "8"}}), "seat0");
+	EXPECT_EQ(seatOf({{"api.alsa.card", "8"}}), "seat0");
 	/* Not tagged (udev's seat rules did not run for it): no seat. */
 	FakeLogind::writeCard(9, "seat2", false);
-	EXPECT_EQ(seats_.seatOfDevice({{"api.alsa.card", "9"}}), std::nullopt);
+	EXPECT_EQ(seatOf({{"api.alsa.card", "9"}}), std::nullopt);
 	/* Re-tagged for another seat: read anew. */
 	FakeLogind::writeCard(7, "seat2", true);
-	EXPECT_EQ(seats_.seatOfDevice({{"api.alsa.card", "7"}}), "seat2");
+	EXPECT_EQ(seatOf({{"api.alsa.card", "7"}}), "seat2");
 	for (unsigned card : {7u, 8u, 9u})
 		FakeLogind::removeCard(card);
-	EXPECT_EQ(seats_.seatOfDevice({{"api.alsa.card", "7"}}), std::nullopt) << "unplugged";
+	EXPECT_EQ(seatOf({{"api.alsa.card", "7"}}), std::nullopt) << "unplugged";
+}
+
+TEST_F(LoginSeatsTest, ACardMarkedSharedIsSharedWhateverItsSeat)
+{
+	/* Cabin's rule (conf.d/udev/72-cabin-shared-cards.rules) keeps logind's tag off it. */
+	FakeLogind::writeCard(10, "", false, {{"CABIN_SHARED", "1"}, {"CABIN_ZONE", "cabin"}});
+	auto place = seats_.placeOfDevice({{"api.alsa.card", "10"}});
+	ASSERT_TRUE(place);
+	EXPECT_TRUE(place->shared);
+	EXPECT_EQ(place->zone, "cabin");
+	EXPECT_EQ(place->logindSeat, "");
+	/* The marker wins over a seat tag an earlier rule left, and needs no zone. */
+	FakeLogind::writeCard(11, "seat1", true, {{"CABIN_SHARED", "1"}});
+	place = seats_.placeOfDevice({{"api.alsa.card", "11"}});
+	ASSERT_TRUE(place);
+	EXPECT_TRUE(place->shared);
+	EXPECT_EQ(place->zone, "");
+	/* Anything but "1" is no marker. */
+	FakeLogind::writeCard(12, "seat2", true, {{"CABIN_SHARED", "yes"}});
+	place = seats_.placeOfDevice({{"api.alsa.card", "12"}});
+	ASSERT_TRUE(place);
+	EXPECT_FALSE(place->shared);
+	EXPECT_EQ(place->logindSeat, "seat2");
+	for (unsigned card : {10u, 11u, 12u})
+		FakeLogind::removeCard(card);
+}
+
+TEST_F(LoginSeatsTest, UdevEventsOnSoundDevicesAreHeard)
+{
+	std::string error;
+	ASSERT_TRUE(seats_.watchDevices(&error)) << error;
+	int fd = seats_.deviceWatchFd();
+	ASSERT_GE(fd, 0);
+	EXPECT_FALSE(seats_.takeDeviceChanges()) << "nothing happened yet";
+
+	FakeLogind::writeCard(7, "seat2", true);
+	ASSERT_TRUE(FakeLogind::sendUdevEvent("change", "/devices/virtual/sound/card7", &error))
+		<< error;
+	ASSERT_TRUE(readable(fd, 5s)) << "the event reached the monitor";
+	EXPECT_TRUE(seats_.takeDeviceChanges());
+	EXPECT_FALSE(seats_.takeDeviceChanges()) << "taken once";
+	FakeLogind::removeCard(7);
 }
 
 TEST_F(LoginSeatsTest, NodesWithoutACardHaveNoSeat)
 {
-	EXPECT_EQ(seats_.seatOfDevice({{"node.name", "cabin.speakers"}}), std::nullopt);
-	EXPECT_EQ(seats_.seatOfDevice({{"api.alsa.card", "x1"}}), std::nullopt);
-	EXPECT_EQ(seats_.seatOfDevice({{"api.alsa.card", "42"}}), std::nullopt) << "no such card";
+	EXPECT_EQ(seatOf({{"node.name", "cabin.speakers"}}), std::nullopt);
+	EXPECT_EQ(seatOf({{"api.alsa.card", "x1"}}), std::nullopt);
+	EXPECT_EQ(seatOf({{"api.alsa.card", "42"}}), std::nullopt) << "no such card";
 }
 
 } // namespace

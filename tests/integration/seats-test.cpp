@@ -328,6 +328,54 @@ TEST_F(SeatsTest, AHeadsetPluggedIntoASeatsPortJoinsItsZoneAndLeavesWithIt)
 	FakeLogind::removeCard(7);
 }
 
+TEST_F(SeatsTest, ACardUdevMovesToAnotherSeatTakesItsNodeAlong)
+{
+	FakeLogind::writeCard(7, "seat1", true);
+	sandbox_->playTone("rear-left.film", {"cabin-rear-left", {}, {}, {}});
+	ASSERT_TRUE(plugHeadset("usb.headset", 7));
+	ASSERT_TRUE(sandbox_->waitForTargets("rear-left.film", {"usb.headset"}));
+
+	/* udevd updates its database, then tells its listeners. */
+	FakeLogind::writeCard(7, "seat2", true);
+	std::string error;
+	ASSERT_TRUE(FakeLogind::sendUdevEvent("change", "/devices/virtual/sound/card7", &error))
+		<< error;
+	EXPECT_TRUE(DaemonSandbox::waitFor([&] {
+		return zoneOf("usb.headset") ==
+		       std::pair<std::string, std::string>{"rear-right", "seat2"};
+	}));
+	EXPECT_TRUE(sandbox_->waitForTargets("rear-left.film", {"rear-left.headphones"}))
+		<< "the same node, now rear-right's";
+	auto rearLeft = sandbox_->dump({"cabin-rear-left", {}, {}, {}});
+	ASSERT_TRUE(rearLeft);
+	EXPECT_EQ(rearLeft->toJson().find("usb.headset"), std::string::npos);
+	FakeLogind::removeCard(7);
+}
+
+TEST_F(SeatsTest, ACardMarkedSharedJoinsTheSharedZoneItNames)
+{
+	/* What conf.d/udev/72-cabin-shared-cards.rules leaves: the marker, no seat tag. */
+	FakeLogind::writeCard(10, "", false, {{"CABIN_SHARED", "1"}, {"CABIN_ZONE", "cabin"}});
+	ASSERT_TRUE(plugHeadset("amp.shared", 10));
+	ASSERT_TRUE(DaemonSandbox::waitFor([&] {
+		return zoneOf("amp.shared") == std::pair<std::string, std::string>{"cabin", ""};
+	}));
+	auto state = sandbox_->cabinState();
+	ASSERT_TRUE(state);
+	for (const JsonValue &entry : state->find("nodes")->items())
+		if (entry.stringOr("name") == "amp.shared") {
+			EXPECT_EQ(entry.stringOr("seat"), "driver") << "the cabin's owner";
+			EXPECT_EQ(entry.find("shared-card")->toJson(), "true");
+		}
+	/* The cabin's owner may use it; a passenger may not. */
+	auto driver = sandbox_->dump({"cabin-driver", {}, {}, {}});
+	auto rearLeft = sandbox_->dump({"cabin-rear-left", {}, {}, {}});
+	ASSERT_TRUE(driver && rearLeft);
+	EXPECT_NE(driver->toJson().find("amp.shared"), std::string::npos);
+	EXPECT_EQ(rearLeft->toJson().find("amp.shared"), std::string::npos);
+	FakeLogind::removeCard(10);
+}
+
 TEST_F(SeatsTest, ACardUdevDidNotTagJoinsNoZone)
 {
 	FakeLogind::writeCard(8, "seat1", false);

@@ -6,12 +6,16 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <endian.h>
 #include <filesystem>
 #include <fstream>
+#include <linux/netlink.h>
 #include <map>
 #include <sched.h>
 #include <set>
 #include <sys/mount.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 namespace cabin::test {
 
@@ -70,8 +74,9 @@ bool bindFile(const fs::path &file, const std::string &text, const std::string &
 
 bool FakeLogind::enterPrivateNamespace(std::string *error)
 {
-	if (unshare(CLONE_NEWNS) < 0)
-		return fail(error, "unshare(CLONE_NEWNS) (needs root)");
+	/* A network namespace of its own too: the udev events sent here reach nobody outside. */
+	if (unshare(CLONE_NEWNS | CLONE_NEWNET) < 0)
+		return fail(error, "unshare(CLONE_NEWNS | CLONE_NEWNET) (needs root)");
 	if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0)
 		return fail(error, "make / private");
 	std::error_code ignored;
@@ -86,6 +91,8 @@ bool FakeLogind::enterPrivateNamespace(std::string *error)
 			return fail(error, "tmpfs on " + dir.string());
 	}
 	fs::create_directories("/run/udev/data");
+	/* Where it is missing, sd_device_monitor joins no group and hears nothing. */
+	std::ofstream("/run/udev/control").flush();
 	fs::create_directories("/sys/class/sound");
 	setenv("SYSTEMD_DEVICE_VERIFY_SYSFS", "0", 1);
 	fs::create_directories(kCgroups);
@@ -177,7 +184,8 @@ void FakeLogind::writeAll()
 			fs::remove(entry.path(), ignored);
 }
 
-void FakeLogind::writeCard(unsigned card, const std::string &seat, bool tagged)
+void FakeLogind::writeCard(unsigned card, const std::string &seat, bool tagged,
+			   const std::map<std::string, std::string> &extra)
 {
 	const std::string name = "card" + std::to_string(card);
 	const fs::path dir = fs::path("/sys/class/sound") / name;
@@ -191,6 +199,8 @@ void FakeLogind::writeCard(unsigned card, const std::string &seat, bool tagged)
 	std::string entry = "I:1\n";
 	if (!seat.empty())
 		entry += "E:ID_SEAT=" + seat + "\n";
+	for (const auto &[key, value] : extra)
+		entry += "E:" + key + "=" + value + "\n";
 	if (tagged)
 		entry += "G:seat\nQ:seat\n";
 	entry += "V:1\n";
@@ -206,6 +216,51 @@ void FakeLogind::removeCard(unsigned card)
 	std::error_code ignored;
 	fs::remove(fs::path("/run/udev/data") / ("+sound:" + name), ignored);
 	fs::remove_all(fs::path("/sys/class/sound") / name, ignored);
+}
+
+bool FakeLogind::sendUdevEvent(const std::string &action, const std::string &devpath,
+			       std::string *error)
+{
+	/* What udevd broadcasts: libudev's header, then NUL-separated KEY=VALUE. */
+	static std::uint64_t seqnum = 1000;
+	std::string properties;
+	for (const std::string &entry :
+	     {"ACTION=" + action, "DEVPATH=" + devpath, std::string("SUBSYSTEM=sound"),
+	      "SEQNUM=" + std::to_string(++seqnum)})
+		properties += entry + '\0';
+	struct {
+		char prefix[8];
+		std::uint32_t magic;
+		std::uint32_t headerSize;
+		std::uint32_t propertiesOffset;
+		std::uint32_t propertiesLength;
+		/* Hashes for the kernel's filter; the monitor under test sets none. */
+		std::uint32_t subsystemHash;
+		std::uint32_t devtypeHash;
+		std::uint32_t tagBloomHigh;
+		std::uint32_t tagBloomLow;
+	} header = {};
+	std::memcpy(header.prefix, "libudev", 8);
+	header.magic = htobe32(0xfeedcafe);
+	header.headerSize = sizeof(header);
+	header.propertiesOffset = sizeof(header);
+	header.propertiesLength = static_cast<std::uint32_t>(properties.size());
+	std::string message(reinterpret_cast<const char *>(&header), sizeof(header));
+	message += properties;
+
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_KOBJECT_UEVENT);
+	if (fd < 0)
+		return fail(error, "netlink socket");
+	struct sockaddr_nl address = {};
+	address.nl_family = AF_NETLINK;
+	/* Group 2 is udev's (1 is the kernel's own). */
+	address.nl_groups = 2;
+	ssize_t sent = sendto(fd, message.data(), message.size(), 0,
+			      reinterpret_cast<struct sockaddr *>(&address), sizeof(address));
+	close(fd);
+	if (sent != static_cast<ssize_t>(message.size()))
+		return fail(error, "send a udev event");
+	return true;
 }
 
 bool FakeLogind::placeProcess(pid_t pid, std::uint32_t uid, const std::string &id,

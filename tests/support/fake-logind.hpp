@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <sys/types.h>
 #include <vector>
@@ -53,10 +54,19 @@ public:
 	/*
 	 * Sound card \a card as udev describes it: /sys/class/sound/card<N>
 	 * and its database entry, with `ID_SEAT` = \a seat ("": none) and
-	 * udev's current tag `seat` when \a tagged. Written anew each time.
+	 * udev's current tag `seat` when \a tagged, and the \a extra
+	 * properties (Cabin's shared marker). Written anew each time.
 	 */
-	static void writeCard(unsigned card, const std::string &seat, bool tagged);
+	static void writeCard(unsigned card, const std::string &seat, bool tagged,
+			      const std::map<std::string, std::string> &extra = {});
 	static void removeCard(unsigned card);
+	/*
+	 * Broadcasts a udev event (\a action, "change" say) for the sound
+	 * device at \a devpath, as udevd does after updating its database:
+	 * a libudev message to netlink group 2, in this network namespace.
+	 */
+	static bool sendUdevEvent(const std::string &action, const std::string &devpath,
+				  std::string *error);
 
 private:
 	void writeAll();

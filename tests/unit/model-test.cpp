@@ -247,9 +247,14 @@ protected:
 	{
 		model_.setDeviceSeatLookup([this](const Properties &props) {
 			auto card = props.find("api.alsa.card");
-			if (card == props.end() || !cards_.contains(card->second))
-				return std::optional<std::string>();
-			return std::optional<std::string>(cards_.at(card->second));
+			if (card == props.end())
+				return std::optional<DevicePlace>();
+			if (sharedCards_.contains(card->second))
+				return std::optional<DevicePlace>(
+					DevicePlace{{}, true, sharedCards_.at(card->second)});
+			if (!cards_.contains(card->second))
+				return std::optional<DevicePlace>();
+			return std::optional<DevicePlace>(DevicePlace{cards_.at(card->second)});
 		});
 		model_.setSessionManagerClient(kWirePlumber);
 		model_.addClient(kWirePlumber, {{"pipewire.sec.uid", "0"}});
@@ -267,6 +272,8 @@ protected:
 	}
 
 	std::map<std::string, std::string> cards_;
+	/* Cards with Cabin's shared marker, and the zone it names. */
+	std::map<std::string, std::string> sharedCards_;
 };
 
 TEST_F(DeviceSeatModelTest, ACardOnASeatJoinsItsHomeZoneAheadOfItsOwnDevices)
@@ -348,6 +355,42 @@ TEST_F(DeviceSeatModelTest, ADeviceOfAClientNotSeenYetIsPlacedWhenItIs)
 	/* The manager socket's client: no seat, not managed. */
 	model_.addClient(71, {{"pipewire.sec.uid", "0"}});
 	EXPECT_EQ(model_.node(36)->zone, "rear-right");
+}
+
+TEST_F(DeviceSeatModelTest, ACardMarkedSharedJoinsASharedZone)
+{
+	sharedCards_["10"] = "cabin";
+	sharedCards_["11"] = "";
+	addCardSink(40, "amp.rear", "10");
+	addCardSink(41, "amp.spare", "11");
+	EXPECT_EQ(model_.node(40)->zone, "cabin");
+	EXPECT_EQ(model_.node(40)->seat, "driver") << "the shared zone's owner";
+	EXPECT_TRUE(model_.node(40)->sharedCard);
+	EXPECT_EQ(model_.node(41)->zone, "cabin") << "no zone named: the first shared zone";
+	EXPECT_TRUE(model_.seatMaySee("driver", *model_.node(40)));
+	EXPECT_FALSE(model_.seatMaySee("rear-left", *model_.node(40)));
+	auto state = JsonValue::parse(model_.stateJson());
+	ASSERT_TRUE(state);
+	EXPECT_NE(state->toJson().find(R"("shared-card":true)"), std::string::npos);
+}
+
+TEST_F(DeviceSeatModelTest, AMarkedCardNamingNoSharedZoneJoinsNoneAndSaysWhy)
+{
+	sharedCards_["12"] = "rear-left";
+	addCardSink(42, "amp.rear", "12");
+	EXPECT_EQ(model_.node(42)->zone, "") << "a personal zone is not shared";
+	std::vector<std::string> warnings = model_.takeWarnings();
+	ASSERT_EQ(warnings.size(), 1u);
+	EXPECT_EQ(warnings[0], "node 42 (amp.rear): udev CABIN_ZONE = \"rear-left\": no shared "
+			       "zone with this name; the shared card joins no zone");
+}
+
+TEST_F(DeviceSeatModelTest, AZoneRuleWinsOverTheSharedMarker)
+{
+	sharedCards_["13"] = "cabin";
+	addCardSink(43, "rl.headrest", "13");
+	EXPECT_EQ(model_.node(43)->zone, "rear-left");
+	EXPECT_FALSE(model_.node(43)->sharedCard);
 }
 
 TEST_F(DeviceSeatModelTest, TheDaemonsOwnDevicesArePlaced)

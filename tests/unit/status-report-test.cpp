@@ -550,5 +550,51 @@ TEST(StatusReport, StateWithoutArbitrationShowsStreamsAsBefore)
 	EXPECT_EQ(json->find("announcements")->toJson(), "[]");
 }
 
+TEST(StatusReport, BluetoothDevicesAreListedWithWhatTheySeatMayDo)
+{
+	auto state = JsonValue::parse(R"({"bluetooth": [
+		{"address": "00:1B:66:C0:FF:EE", "name": "Travel headset", "state": "held",
+		 "seat": "", "zone": "", "present": true, "nodes": [40]},
+		{"address": "00:1B:66:00:00:02", "name": "", "state": "claimed",
+		 "seat": "rear-left", "zone": "", "present": true, "nodes": [41]},
+		{"address": "00:1B:66:00:00:03", "name": "Earbuds", "state": "bound",
+		 "seat": "rear-left", "zone": "rear-left", "present": true, "nodes": [42]},
+		{"address": "00:1B:66:00:00:04", "name": "", "state": "bound",
+		 "seat": "rear-left", "zone": "", "present": false, "nodes": []},
+		{"name": "no address"}
+	]})");
+	ASSERT_TRUE(state);
+	std::vector<std::string> notes;
+	std::vector<BluetoothReport> devices = readBluetooth(*state, notes);
+	ASSERT_EQ(devices.size(), 4u);
+	ASSERT_EQ(notes.size(), 1u);
+	EXPECT_EQ(notes[0], "cabin.state bluetooth[4] = {\"name\":\"no address\"}: expected an "
+			    "object with an address; device skipped");
+	EXPECT_EQ(formatBluetoothText(devices),
+		  "00:1B:66:C0:FF:EE (Travel headset): held\n"
+		  "00:1B:66:00:00:02: claimed by rear-left, waiting for its confirmation\n"
+		  "00:1B:66:00:00:03 (Earbuds): bound to rear-left, zone rear-left\n"
+		  "00:1B:66:00:00:04: bound to rear-left, not connected\n");
+	EXPECT_EQ(formatBluetoothText({}), "no Bluetooth devices\n");
+	auto json = JsonValue::parse(formatBluetoothJson(devices));
+	ASSERT_TRUE(json);
+	EXPECT_EQ(json->items()[3].toJson(),
+		  R"({"address":"00:1B:66:00:00:04","name":"","state":"bound","seat":"rear-left",)"
+		  R"("zone":"","present":false})");
+}
+
+TEST(StatusReport, BluetoothRequestsAndTheirResults)
+{
+	ShareRequest claim{.action = "bluetooth-claim", .address = "00:1B:66:C0:FF:EE"};
+	EXPECT_EQ(formatShareRequest(claim, "t1"),
+		  R"({"request":"t1","action":"bluetooth-claim","address":"00:1B:66:C0:FF:EE"})");
+	ShareResult claimed{.ok = true, .state = "claimed"};
+	EXPECT_EQ(formatShareResult(claim, claimed),
+		  "00:1B:66:C0:FF:EE: claimed; confirm with 'cabinctl bluetooth confirm "
+		  "00:1B:66:C0:FF:EE'");
+	ShareResult bound{.ok = true, .state = "bound"};
+	EXPECT_EQ(formatShareResult(claim, bound), "00:1B:66:C0:FF:EE: bound to this seat");
+}
+
 } // namespace
 } // namespace cabin
