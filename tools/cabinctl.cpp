@@ -654,27 +654,47 @@ int runStatus(const Options &options)
 					: cabin::formatStatusText(report));
 }
 
+/* What offers and bluetooth list from: this seat and the state in its own metadata. */
+struct SeatView {
+	SeatMetadata seat;
+	cabin::JsonValue state;
+};
+
+/* Connects and reads the seat's view; nullopt, with the reason printed, on failure. */
+std::optional<SeatView> readSeatView(Connection &connection, const Options &options)
+{
+	if (!connection.connect(options.remote)) {
+		failure(connection.error());
+		return std::nullopt;
+	}
+	std::string error;
+	std::optional<SeatMetadata> seat = findSeatMetadata(connection, options.seat, error);
+	if (!seat) {
+		failure(error);
+		return std::nullopt;
+	}
+	std::optional<cabin::JsonValue> state = readState(connection, seat->id, seat->name);
+	if (!state)
+		return std::nullopt;
+	return SeatView{std::move(*seat), std::move(*state)};
+}
+
+void printNotes(const std::vector<std::string> &notes)
+{
+	for (const std::string &note : notes)
+		std::fprintf(stderr, "cabinctl: warning: %s\n", note.c_str());
+}
+
 int runOffers(const Options &options)
 {
 	Connection connection;
-	if (!connection.connect(options.remote))
-		return failure(connection.error());
-
-	std::string error;
-	std::optional<SeatMetadata> seat = findSeatMetadata(connection, options.seat, error);
-	if (!seat)
-		return failure(error);
-
-	std::optional<cabin::JsonValue> state = readState(connection, seat->id, seat->name);
-	if (!state)
+	std::optional<SeatView> view = readSeatView(connection, options);
+	if (!view)
 		return kExitFailure;
-
 	std::vector<std::string> notes;
 	std::vector<cabin::ShareReport> offers =
-		cabin::selectOffers(cabin::readShares(*state, notes), seat->seat);
-	for (const std::string &note : notes)
-		std::fprintf(stderr, "cabinctl: warning: %s\n", note.c_str());
-
+		cabin::selectOffers(cabin::readShares(view->state, notes), view->seat.seat);
+	printNotes(notes);
 	return printOutput(options.json ? cabin::formatOffersJson(offers) + "\n"
 					: cabin::formatOffersText(offers));
 }
@@ -682,23 +702,12 @@ int runOffers(const Options &options)
 int runBluetoothList(const Options &options)
 {
 	Connection connection;
-	if (!connection.connect(options.remote))
-		return failure(connection.error());
-
-	std::string error;
-	std::optional<SeatMetadata> seat = findSeatMetadata(connection, options.seat, error);
-	if (!seat)
-		return failure(error);
-
-	std::optional<cabin::JsonValue> state = readState(connection, seat->id, seat->name);
-	if (!state)
+	std::optional<SeatView> view = readSeatView(connection, options);
+	if (!view)
 		return kExitFailure;
-
 	std::vector<std::string> notes;
-	std::vector<cabin::BluetoothReport> devices = cabin::readBluetooth(*state, notes);
-	for (const std::string &note : notes)
-		std::fprintf(stderr, "cabinctl: warning: %s\n", note.c_str());
-
+	std::vector<cabin::BluetoothReport> devices = cabin::readBluetooth(view->state, notes);
+	printNotes(notes);
 	return printOutput(options.json ? cabin::formatBluetoothJson(devices) + "\n"
 					: cabin::formatBluetoothText(devices));
 }
