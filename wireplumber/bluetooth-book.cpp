@@ -2,7 +2,6 @@
 #include "bluetooth-book.hpp"
 
 #include <algorithm>
-#include <set>
 
 #include "share-book.hpp"
 
@@ -82,7 +81,6 @@ std::vector<std::string> BluetoothBook::load(const std::map<std::string, std::st
 					   ": the seat has no personal zone; the device is held");
 		bindings_[*address] = seat;
 	}
-	generation_++;
 	bindingsGeneration_++;
 	return messages;
 }
@@ -154,10 +152,7 @@ BluetoothReply BluetoothBook::claim(std::string_view seat, const std::string &ad
 	if (claimed != claims_.end() && claimed->second != seat)
 		return failure(address, device + ": another seat claimed it first, and must "
 						 "confirm or release its claim");
-	if (claimed == claims_.end()) {
-		claims_[address] = seat;
-		generation_++;
-	}
+	claims_.try_emplace(address, seat);
 	return result(address);
 }
 
@@ -172,7 +167,6 @@ BluetoothReply BluetoothBook::confirm(std::string_view seat, const std::string &
 						" has not claimed this device; claim it first");
 	bindings_[address] = std::string(seat);
 	claims_.erase(claimed);
-	generation_++;
 	bindingsGeneration_++;
 	return result(address);
 }
@@ -191,7 +185,6 @@ BluetoothReply BluetoothBook::release(std::string_view seat, const std::string &
 						std::string(seat) +
 						" has neither claimed nor bound this device");
 	}
-	generation_++;
 	return result(address);
 }
 
@@ -206,8 +199,6 @@ bool BluetoothBook::dropClaimsOnAbsentDevices()
 {
 	std::size_t dropped =
 		std::erase_if(claims_, [&](const auto &claim) { return !isHeld(claim.first); });
-	if (dropped)
-		generation_++;
 	return dropped > 0;
 }
 

@@ -72,8 +72,7 @@ public:
 	/* The devices \a onlySeat may claim or owns ("" for all), as JSON array items. */
 	void writeJson(JsonWriter &json, std::string_view onlySeat = {}) const;
 
-	/* Counts every change; bindingsGeneration() only changes of bindings. */
-	std::uint64_t generation() const { return generation_; }
+	/* Counts the changes of bindings, so that callers know when to place and save. */
 	std::uint64_t bindingsGeneration() const { return bindingsGeneration_; }
 
 private:
@@ -90,7 +89,6 @@ private:
 	std::map<std::string, std::string> bindings_;
 	/* Address -> the seat that claimed it and has not confirmed yet. */
 	std::map<std::string, std::string> claims_;
-	std::uint64_t generation_ = 0;
 	std::uint64_t bindingsGeneration_ = 0;
 };
 
