@@ -11,10 +11,18 @@ namespace cabin {
 class JsonParser
 {
 public:
-	explicit JsonParser(std::string_view text) : text_(text) {}
+	JsonParser(std::string_view text, const JsonLimits &limits) : text_(text), limits_(limits)
+	{
+	}
 
 	std::optional<JsonValue> parseDocument(std::string *error)
 	{
+		if (limits_.maxBytes && text_.size() > limits_.maxBytes) {
+			if (error)
+				*error = std::to_string(text_.size()) + " bytes, more than the " +
+					 std::to_string(limits_.maxBytes) + " allowed";
+			return std::nullopt;
+		}
 		struct spa_json iter;
 		spa_json_init(&iter, text_.data(), text_.size());
 		const char *value;
@@ -25,16 +33,24 @@ public:
 			return JsonValue{}; /* empty document reads as null */
 		}
 		JsonValue result;
-		if (!parseValue(&iter, value, len, result, error))
+		if (!parseValue(&iter, value, len, result, error, 1))
 			return std::nullopt;
 		return result;
 	}
 
 private:
+	/* Recurses once per level, \a depth deep; refuses to go past the limit. */
 	bool parseValue(struct spa_json *iter, const char *value, int len, JsonValue &out,
-			std::string *error)
+			std::string *error, std::size_t depth)
 	{
 		if (spa_json_is_container(value, len)) {
+			if (depth > limits_.maxDepth) {
+				if (error)
+					*error = "nested deeper than the " +
+						 std::to_string(limits_.maxDepth) +
+						 " levels allowed";
+				return false;
+			}
 			struct spa_json sub;
 			spa_json_enter(iter, &sub);
 			bool object = spa_json_is_object(value, len);
@@ -58,13 +74,15 @@ private:
 						return false;
 					}
 					JsonValue member;
-					if (!parseValue(&sub, item, itemLen, member, error))
+					if (!parseValue(&sub, item, itemLen, member, error,
+							depth + 1))
 						return false;
 					out.members_.emplace_back(std::move(key),
 								  std::move(member));
 				} else {
 					JsonValue element;
-					if (!parseValue(&sub, item, itemLen, element, error))
+					if (!parseValue(&sub, item, itemLen, element, error,
+							depth + 1))
 						return false;
 					out.items_.push_back(std::move(element));
 				}
@@ -109,11 +127,13 @@ private:
 	}
 
 	std::string_view text_;
+	JsonLimits limits_;
 };
 
-std::optional<JsonValue> JsonValue::parse(std::string_view text, std::string *error)
+std::optional<JsonValue> JsonValue::parse(std::string_view text, std::string *error,
+					  const JsonLimits &limits)
 {
-	return JsonParser(text).parseDocument(error);
+	return JsonParser(text, limits).parseDocument(error);
 }
 
 JsonValue JsonValue::makeString(std::string text)

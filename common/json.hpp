@@ -6,6 +6,7 @@
  */
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -15,6 +16,18 @@
 
 namespace cabin {
 
+/*
+ * Bounds on what one parse may build. Untrusted text (a seat's request, a
+ * config section) could otherwise nest deep enough to overflow the stack
+ * of the parser, or of the tree's destructor, or grow without limit.
+ */
+struct JsonLimits {
+	/* Containers inside containers; the document itself is depth 1. */
+	std::size_t maxDepth = 64;
+	/* Bytes of text; 0 means no limit. */
+	std::size_t maxBytes = 4u << 20;
+};
+
 class JsonValue
 {
 public:
@@ -23,8 +36,13 @@ public:
 
 	JsonValue() = default;
 
-	/* Parses SPA-JSON (a superset of JSON: bare words, '=' or ':', no commas needed). */
-	static std::optional<JsonValue> parse(std::string_view text, std::string *error = nullptr);
+	/*
+	 * Parses SPA-JSON (a superset of JSON: bare words, '=' or ':', no commas
+	 * needed). Text longer or nested deeper than \a limits is refused, with
+	 * an error naming the limit.
+	 */
+	static std::optional<JsonValue> parse(std::string_view text, std::string *error = nullptr,
+					      const JsonLimits &limits = {});
 
 	static JsonValue makeString(std::string text);
 

@@ -53,7 +53,8 @@ std::string BluetoothReply::toJson() const
 
 bool isBluetoothRequest(std::string_view requestJson)
 {
-	std::optional<JsonValue> request = JsonValue::parse(requestJson);
+	std::optional<JsonValue> request =
+		JsonValue::parse(requestJson, nullptr, kSeatRequestLimits);
 	return request && request->isObject() &&
 	       request->stringOr("action").starts_with(kBluetoothActionPrefix);
 }

@@ -86,8 +86,18 @@ std::string ShareReply::toJson() const
 std::optional<JsonValue> parseSeatRequest(std::string_view text, std::string &token,
 					  std::string &error)
 {
+	if (text.size() > kSeatRequestLimits.maxBytes) {
+		error = "the request has " + std::to_string(text.size()) +
+			" bytes, more than the " + std::to_string(kSeatRequestLimits.maxBytes) +
+			" allowed";
+		return std::nullopt;
+	}
 	std::string parseError;
-	std::optional<JsonValue> request = JsonValue::parse(text, &parseError);
+	std::optional<JsonValue> request = JsonValue::parse(text, &parseError, kSeatRequestLimits);
+	if (!request && parseError.starts_with("nested deeper")) {
+		error = "the request is " + parseError;
+		return std::nullopt;
+	}
 	if (!request || !request->isObject()) {
 		error = "the request is not a JSON object" +
 			(parseError.empty() ? std::string() : ": " + parseError);

@@ -60,9 +60,17 @@ struct ShareReply {
 };
 
 /*
- * What every `cabin.request` is: a JSON object, with an optional "request"
- * token that its reply echoes. Returns the object, with \a token set, or
- * nullopt with \a error saying what is wrong with \a text.
+ * How large and how deep a seat's request may be. A real request is one
+ * flat object of a few dozen bytes; anything past these is refused before
+ * it costs more than reading its length.
+ */
+inline constexpr JsonLimits kSeatRequestLimits{.maxDepth = 4, .maxBytes = 4096};
+
+/*
+ * What every `cabin.request` is: a JSON object within kSeatRequestLimits,
+ * with an optional "request" token that its reply echoes. Returns the
+ * object, with \a token set, or nullopt with \a error saying what is
+ * wrong with \a text.
  */
 std::optional<JsonValue> parseSeatRequest(std::string_view text, std::string &token,
 					  std::string &error);

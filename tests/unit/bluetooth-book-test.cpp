@@ -217,6 +217,12 @@ TEST_F(BluetoothBookTest, BadRequestsNameTheirValue)
 	EXPECT_EQ(request("nobody", "claim").error, "the request came from no configured seat");
 	EXPECT_NE(book_.handle("rear-left", "[1]").error.find("not a JSON object"),
 		  std::string::npos);
+	EXPECT_EQ(book_.handle("rear-left", R"({ "action": "bluetooth-claim", "address": )" +
+						    std::string(5000, '[') +
+						    std::string(5000, ']') + " }")
+			  .error,
+		  "the request has 10044 bytes, more than the 4096 allowed");
+	EXPECT_FALSE(isBluetoothRequest(std::string(100000, '[')));
 	EXPECT_EQ(listed()[0].stringOr("state"), "held") << "nothing above changed the headset";
 }
 

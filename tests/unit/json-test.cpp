@@ -43,6 +43,45 @@ TEST(Json, ReportsMalformedInputWithLocation)
 	EXPECT_FALSE(error.empty());
 }
 
+std::string nested(std::size_t depth)
+{
+	return std::string(depth, '[') + std::string(depth, ']');
+}
+
+TEST(Json, RefusesNestingDeeperThanTheLimitWithoutRecursingThroughIt)
+{
+	/* A seat once took WirePlumber down with 50,000 levels of arrays. */
+	std::string error;
+	EXPECT_FALSE(JsonValue::parse(nested(50000), &error));
+	EXPECT_EQ(error, "nested deeper than the 64 levels allowed");
+	error.clear();
+	std::string objects;
+	for (int i = 0; i < 200; i++)
+		objects += "{ a = ";
+	objects += "1" + std::string(200, '}');
+	EXPECT_FALSE(JsonValue::parse(objects, &error));
+	EXPECT_EQ(error, "nested deeper than the 64 levels allowed");
+
+	auto deepest = JsonValue::parse(nested(64));
+	ASSERT_TRUE(deepest);
+	EXPECT_EQ(deepest->toJson(), nested(64));
+	EXPECT_FALSE(JsonValue::parse(nested(65)));
+}
+
+TEST(Json, LimitsAreTheCallers)
+{
+	const JsonLimits tight{.maxDepth = 2, .maxBytes = 16};
+	EXPECT_TRUE(JsonValue::parse("{ a = [ 1 ] }", nullptr, tight));
+	std::string error;
+	EXPECT_FALSE(JsonValue::parse("{ a = [ [] ] }", &error, tight));
+	EXPECT_EQ(error, "nested deeper than the 2 levels allowed");
+	EXPECT_FALSE(JsonValue::parse("[ \"seventeen bytes\" ]", &error, tight));
+	EXPECT_EQ(error, "21 bytes, more than the 16 allowed");
+	/* Scalars have no depth. */
+	EXPECT_TRUE(JsonValue::parse("word", nullptr, JsonLimits{.maxDepth = 0}));
+	EXPECT_FALSE(JsonValue::parse("[]", nullptr, JsonLimits{.maxDepth = 0}));
+}
+
 TEST(Json, RoundTripsThroughStrictJson)
 {
 	auto value = JsonValue::parse(R"({ a = [ 1 "two\n" { b = null } ] c = false })");

@@ -548,6 +548,20 @@ TEST_F(ShareBookTest, RequestThatIsNoJsonObjectIsRefusedWithAnEmptyToken)
 	}
 }
 
+TEST_F(ShareBookTest, RequestTooDeepOrTooLargeIsRefusedNamingTheLimit)
+{
+	/* 100 KB of nested arrays once overflowed WirePlumber's stack. */
+	std::string deep = "{ \"action\": \"offer\", \"stream\": " + std::string(50000, '[') +
+			   std::string(50000, ']') + " }";
+	EXPECT_TRUE(refused(book_.handle("rear-left", deep),
+			    "the request has " + std::to_string(deep.size()) +
+				    " bytes, more than the 4096 allowed"));
+	std::string nested = R"({ "action": "offer", "stream": [[[[1]]]] })";
+	EXPECT_TRUE(refused(book_.handle("rear-left", nested),
+			    "the request is nested deeper than the 4 levels allowed"));
+	EXPECT_TRUE(book_.shares().empty());
+}
+
 TEST_F(ShareBookTest, MissingOrUnknownActionIsRefusedNamingIt)
 {
 	ShareReply missing = book_.handle("rear-left", R"({ "request": "a1", "share": 1 })");
