@@ -31,9 +31,6 @@ constexpr const char *kRestoreRampSetting = "cabin.restore-ramp-ms";
 constexpr int kRampSteps = 300;
 /* The graph rate the step length is worked out for; other rates only change the count. */
 constexpr int kRampRate = 48000;
-constexpr const char *kStateKey = "cabin.state";
-constexpr const char *kRequestKey = "cabin.request";
-constexpr const char *kReplyKey = "cabin.reply";
 /* The WirePlumber state file of the Bluetooth bindings (address = seat). */
 constexpr const char *kBluetoothStateName = "cabin-bluetooth";
 /* Marks the metadata objects module-cabin exports itself. */
@@ -238,9 +235,8 @@ void CabinModule::disable()
 	fanOuts_.clear();
 	announcements_.clear();
 	loopbacksGeneration_.reset();
-	repliedTo_.clear();
-	shareRequests_.clear();
-	shareReplies_.clear();
+	inbox_.take();
+	replies_.clear();
 	askedWhileUnknown_.clear();
 	published_.clear();
 	publishedState_.clear();
@@ -320,15 +316,9 @@ void CabinModule::onClientRemoved(WpObjectManager *, WpClient *client, gpointer 
 {
 	auto *module = static_cast<CabinModule *>(self);
 	guint32 id = boundId(client);
-	/* Its requests and replies were kept on its id as subject. */
-	if (auto replied = module->repliedTo_.find(id); replied != module->repliedTo_.end()) {
-		for (const std::string &seat : replied->second)
-			if (auto entry = module->seatMetadata_.find(seat);
-			    entry != module->seatMetadata_.end())
-				wp_metadata_set(WP_METADATA(entry->second.metadata), id, nullptr,
-						nullptr, nullptr);
-		module->repliedTo_.erase(replied);
-	}
+	/* Whatever it wrote on its own id, and our replies there, go with it. */
+	for (const auto &[seat, entry] : module->seatMetadata_)
+		module->setSeatKey(seat, id, nullptr, nullptr);
 	module->model_.removeClient(id);
 	module->access_.forgetClient(id);
 	module->managedClients_.erase(id);
@@ -394,29 +384,53 @@ void CabinModule::createSeatMetadata()
 	}
 }
 
+void CabinModule::setSeatKey(const std::string &seat, guint32 subject, const char *key,
+			     const char *value)
+{
+	auto entry = seatMetadata_.find(seat);
+	if (entry == seatMetadata_.end() || !entry->second.metadata)
+		return;
+	writingSeatMetadata_ = true;
+	wp_metadata_set(WP_METADATA(entry->second.metadata), subject, key,
+			value ? "Spa:String:JSON" : nullptr, value);
+	writingSeatMetadata_ = false;
+}
+
+/*
+ * A client of the seat wrote in its metadata (only the seat's own clients
+ * can write there, so the seat is the requester). WirePlumber's metadata
+ * tells us synchronously, so a key we remove never outlives this call.
+ */
 void CabinModule::onSeatMetadataChanged(WpMetadata *metadata, guint32 subject, const gchar *key,
 					const gchar *, const gchar *value, gpointer self)
 {
 	auto *module = static_cast<CabinModule *>(self);
-	if (key && g_str_equal(key, kRequestKey)) {
-		/* Only the seat's own clients can write here: the seat is the requester. */
-		if (!value)
+	if (module->writingSeatMetadata_)
+		return;
+	for (auto &[seat, entry] : module->seatMetadata_) {
+		if (WP_METADATA(entry.metadata) != metadata)
+			continue;
+		std::string why;
+		switch (module->inbox_.receive(seat, subject, key, value,
+					       module->model_.client(subject) != nullptr, &why)) {
+		case SeatInbox::Verdict::Keep:
 			return;
-		for (auto &[seat, entry] : module->seatMetadata_)
-			if (WP_METADATA(entry.metadata) == metadata)
-				module->shareRequests_.push_back({seat, subject, value});
+		case SeatInbox::Verdict::Queued:
+			break;
+		case SeatInbox::Verdict::Remove:
+			wp_notice_object(module->plugin_, "%s", why.c_str());
+			module->setSeatKey(seat, subject, key, nullptr);
+			return;
+		case SeatInbox::Verdict::Republish:
+			/* A seat client cleared or overwrote the state: put it back. */
+			if (value && entry.published == value)
+				return;
+			entry.published.clear();
+			break;
+		}
 		module->commit();
 		return;
 	}
-	if (subject != 0 || (key && !g_str_equal(key, kStateKey)))
-		return;
-	/* A seat client cleared its metadata: put the state back. */
-	for (auto &[seat, entry] : module->seatMetadata_)
-		if (WP_METADATA(entry.metadata) == metadata &&
-		    (!value || entry.published != value)) {
-			entry.published.clear();
-			module->commit();
-		}
 }
 
 void CabinModule::publishSeatStates()
@@ -426,8 +440,7 @@ void CabinModule::publishSeatStates()
 		if (state == entry.published)
 			continue;
 		entry.published = state;
-		wp_metadata_set(WP_METADATA(entry.metadata), 0, kStateKey, "Spa:String:JSON",
-				state.c_str());
+		setSeatKey(seat, 0, kSeatStateKey, state.c_str());
 	}
 }
 
@@ -532,16 +545,8 @@ void CabinModule::publish()
 	publishCabinState();
 
 	/* Replies last: a client that reads one finds the state it led to. */
-	for (const ShareMessage &reply : shareReplies_) {
-		auto entry = seatMetadata_.find(reply.seat);
-		if (entry == seatMetadata_.end())
-			continue;
-		if (reply.subject != 0)
-			repliedTo_[reply.subject].insert(reply.seat);
-		wp_metadata_set(WP_METADATA(entry->second.metadata), reply.subject, kReplyKey,
-				"Spa:String:JSON", reply.json.c_str());
-	}
-	shareReplies_.clear();
+	for (const SeatMessage &reply : std::exchange(replies_, {}))
+		setSeatKey(reply.seat, reply.subject, kSeatReplyKey, reply.json.c_str());
 }
 
 void CabinModule::publishCabinState()
@@ -593,7 +598,7 @@ void CabinModule::publishCabinState()
 		}
 	}
 
-	wp_metadata_set(md, 0, kStateKey, "Spa:String:JSON", state.c_str());
+	wp_metadata_set(md, 0, kSeatStateKey, "Spa:String:JSON", state.c_str());
 	publishedState_ = std::move(state);
 	/* Devices coming and going already trigger a rescan; seat changes do not. */
 	if (streamsChanged)
@@ -602,9 +607,18 @@ void CabinModule::publishCabinState()
 
 void CabinModule::handleRequests()
 {
-	std::vector<ShareMessage> requests = std::exchange(shareRequests_, {});
-	for (const ShareMessage &request : requests) {
+	for (SeatMessage &request : inbox_.take()) {
 		const char *seat = request.seat.c_str();
+		/* Cleared once read, so that the metadata shows no stale request. */
+		setSeatKey(request.seat, request.subject, kSeatRequestKey, nullptr);
+		if (!request.refusal.empty()) {
+			wp_notice_object(plugin_, "seat %s: refused a request on subject %u: %s",
+					 seat, request.subject, request.refusal.c_str());
+			ShareReply reply;
+			reply.error = request.refusal;
+			replies_.push_back({request.seat, request.subject, reply.toJson(), {}});
+			continue;
+		}
 		if (isBluetoothRequest(request.json)) {
 			BluetoothReply reply = bluetooth_.handle(request.seat, request.json);
 			if (reply.ok)
@@ -614,7 +628,7 @@ void CabinModule::handleRequests()
 			else
 				wp_notice_object(plugin_, "seat %s: refused %s: %s", seat,
 						 request.json.c_str(), reply.error.c_str());
-			shareReplies_.push_back({request.seat, request.subject, reply.toJson()});
+			replies_.push_back({request.seat, request.subject, reply.toJson(), {}});
 			continue;
 		}
 		ShareReply reply = shares_.handle(request.seat, request.json);
@@ -624,13 +638,8 @@ void CabinModule::handleRequests()
 		else
 			wp_notice_object(plugin_, "seat %s: refused %s: %s", seat,
 					 request.json.c_str(), reply.error.c_str());
-		shareReplies_.push_back({request.seat, request.subject, reply.toJson()});
+		replies_.push_back({request.seat, request.subject, reply.toJson(), {}});
 	}
-	/* Cleared once handled, so that the metadata shows no stale request. */
-	for (const ShareMessage &request : requests)
-		if (auto entry = seatMetadata_.find(request.seat); entry != seatMetadata_.end())
-			wp_metadata_set(WP_METADATA(entry->second.metadata), request.subject,
-					kRequestKey, nullptr, nullptr);
 }
 
 CabinModule::ShareLoopback::~ShareLoopback()

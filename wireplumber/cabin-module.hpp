@@ -26,6 +26,7 @@
 #include "bluetooth-book.hpp"
 #include "login-seats.hpp"
 #include "role-policy.hpp"
+#include "seat-inbox.hpp"
 #include "seat-zone-model.hpp"
 #include "share-book.hpp"
 #include "zone-arbiter.hpp"
@@ -125,6 +126,9 @@ private:
 	static void onShareLoopbackDestroyed(void *data);
 	void readDefaultSeat();
 	void createSeatMetadata();
+	/* Sets (or, with \a value null, removes) a key in \a seat's metadata as module-cabin. */
+	void setSeatKey(const std::string &seat, guint32 subject, const char *key,
+			const char *value);
 	void admit(WpClient *client, const ClientState &state);
 	void sendPermissionUpdates();
 	void publishSeatStates();
@@ -200,17 +204,12 @@ private:
 	/* The arbiter's generation last acted on (links follow its holds and corks). */
 	std::uint64_t arbiterGeneration_ = 0;
 	GSource *arbiterTimer_ = nullptr;
-	/* A request (share, Bluetooth) or its reply, in the seat metadata it came in, on its
-	 * subject. */
-	struct ShareMessage {
-		std::string seat;
-		guint32 subject;
-		std::string json;
-	};
-	/* Requests as they arrived, handled on the next publication. */
-	std::vector<ShareMessage> shareRequests_;
+	/* Requests from the seats' metadata, handled on the next publication. */
+	SeatInbox inbox_;
 	/* Replies, written once the state they lead to is published. */
-	std::vector<ShareMessage> shareReplies_;
+	std::vector<SeatMessage> replies_;
+	/* Set while module-cabin writes a seat's metadata itself: those are no requests. */
+	bool writingSeatMetadata_ = false;
 	/*
 	 * The loopback of each accepted share, by share id: a module loaded in
 	 * this process's context. It may also go away by itself, when a seat
@@ -226,8 +225,6 @@ private:
 	std::map<std::uint32_t, std::unique_ptr<ShareLoopback>> shareLoopbacks_;
 	/* The share book's generation the loopbacks were last brought in line with. */
 	std::optional<std::uint64_t> loopbacksGeneration_;
-	/* Clients that got a reply on their own id as subject, and in which seats' metadata. */
-	std::map<guint32, std::set<std::string>> repliedTo_;
 	WpTransition *enabling_ = nullptr;
 	int pending_ = 0;
 	bool ready_ = false;

@@ -7,8 +7,10 @@
  * counterpart on the passenger's own seat works (docs/security.md).
  */
 #include <algorithm>
+#include <fstream>
 #include <set>
 #include <string>
+#include <sys/stat.h>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -171,8 +173,13 @@ protected:
 		return std::nullopt;
 	}
 
+	std::optional<std::string> writeAsPassenger(const std::string &key,
+						    const std::string &value,
+						    const std::string &subject = {});
+
 	std::optional<TestUser> passenger_;
 	std::optional<TestUser> guest_;
+	int requests_ = 0;
 };
 
 TEST_F(AccessTest, SeatClientSeesOnlyItsOwnSeat)
@@ -380,14 +387,6 @@ TEST_F(AccessTest, CannotReadOrWriteAnotherSeatsMetadata)
 	sandbox_->run({"pw-metadata", "-n", "default", "0", "default.configured.audio.sink",
 		       "{ \"name\": \"rear-left.headphones\" }"},
 		      passenger(), nullptr);
-	/* Legitimate: a note about its own stream in its own seat's metadata. */
-	ASSERT_TRUE(
-		succeeds({"pw-metadata", "-n", "cabin.seat.rear-left", film, "cabin.note", "mine"},
-			 passenger()));
-	EXPECT_TRUE(sandbox_->waitFor([&] {
-		return sandbox_->metadataValue("cabin.seat.rear-left", std::stoul(film),
-					       "cabin.note") == "mine";
-	}));
 	EXPECT_FALSE(sandbox_->metadataValue("cabin.seat.rear-right", 0, "cabin.note"));
 	EXPECT_FALSE(
 		sandbox_->metadataValue("cabin.seat.rear-left", std::stoul(game), "cabin.note"));
@@ -401,6 +400,103 @@ TEST_F(AccessTest, CannotReadOrWriteAnotherSeatsMetadata)
 	ASSERT_TRUE(view);
 	EXPECT_NE(view->find("rear-left.film"), std::string::npos) << *view;
 	EXPECT_EQ(view->find("rear-right"), std::string::npos) << *view;
+}
+
+/* A request nobody sends: any text, as rear-left, on the writing client's own id. */
+std::optional<std::string> AccessTest::writeAsPassenger(const std::string &key,
+							const std::string &value,
+							const std::string &subject)
+{
+	std::string file = sandbox_->directory() + "/request-" + std::to_string(++requests_);
+	{
+		std::ofstream out(file);
+		out << value;
+	}
+	chmod(file.c_str(), 0644);
+	std::vector<std::string> argv{DaemonSandbox::buildRoot() + "/tests/cabin-test-seat-write",
+				      "cabin.seat.rear-left", key, file};
+	if (!subject.empty())
+		argv.push_back(subject);
+	return sandbox_->run(argv, passenger(), nullptr);
+}
+
+TEST_F(AccessTest, ARequestBuiltToOverflowThePolicyIsRefusedAndTheCarPlaysOn)
+{
+	sandbox_->playTone("rear-left.film", passenger());
+	ASSERT_TRUE(sandbox_->waitForTargets("rear-left.film", {"rear-left.headphones"}));
+
+	/* 100 KB of nested arrays once overflowed WirePlumber's stack and silenced the car. */
+	std::string deep = R"({ "action": "offer", "stream": )" + std::string(50000, '[') +
+			   std::string(50000, ']') + " }";
+	auto large = writeAsPassenger("cabin.request", deep);
+	ASSERT_TRUE(large);
+	EXPECT_NE(large->find("the request has " + std::to_string(deep.size()) +
+			      " bytes, more than the 4096 allowed"),
+		  std::string::npos)
+		<< *large;
+	/* Within the size, still too deep to read. */
+	std::string nested = R"({ "action": "offer", "stream": )" + std::string(2000, '[') +
+			     std::string(2000, ']') + " }";
+	auto tooDeep = writeAsPassenger("cabin.request", nested);
+	ASSERT_TRUE(tooDeep);
+	EXPECT_NE(tooDeep->find("the request is nested deeper than the 4 levels allowed"),
+		  std::string::npos)
+		<< *tooDeep;
+	/* On its headphones instead of its own id: not a request, removed unread. */
+	std::string headphones = id("rear-left.headphones");
+	sandbox_->run(
+		{"pw-metadata", "-n", "cabin.seat.rear-left", headphones, "cabin.request", deep},
+		passenger(), nullptr);
+
+	ASSERT_TRUE(sandbox_->wireplumberRunning()) << "WirePlumber died";
+	EXPECT_FALSE(sandbox_->metadataValue("cabin.seat.rear-left", std::stoul(headphones),
+					     "cabin.request"));
+	EXPECT_TRUE(sandbox_->waitForTargets("driver.music", {"cabin.speakers"}));
+	EXPECT_TRUE(sandbox_->waitForTargets("rear-right.game", {"rear-right.headphones"}));
+	/* Legitimate: the same seat's real request is answered. */
+	auto offer = sandbox_->run({DaemonSandbox::buildRoot() + "/tools/cabinctl", "share",
+				    id("rear-left.film"), "rear-right"},
+				   passenger());
+	ASSERT_TRUE(offer);
+	EXPECT_NE(offer->find("offered"), std::string::npos) << *offer;
+	EXPECT_TRUE(sandbox_->wireplumberRunning());
+}
+
+TEST_F(AccessTest, KeysASeatWritesOnItsOwnObjectsDoNotStay)
+{
+	sandbox_->playTone("rear-left.film", passenger());
+	ASSERT_TRUE(sandbox_->waitForTargets("rear-left.film", {"rear-left.headphones"}));
+	std::string film = id("rear-left.film");
+	std::string headphones = id("rear-left.headphones");
+
+	/* Once kept forever: 20,000 such keys took WirePlumber from 50 to 446 MB. */
+	std::string bulk(10000, 'x');
+	for (int i = 0; i < 10; i++)
+		for (const std::string &subject : {film, headphones})
+			sandbox_->run({"pw-metadata", "-n", "cabin.seat.rear-left", subject,
+				       "junk." + std::to_string(i), bulk},
+				      passenger(), nullptr);
+	/* A reply that is not module-cabin's, on its own id. */
+	auto forged = writeAsPassenger("cabin.reply", R"({ "ok": true })");
+	ASSERT_TRUE(forged);
+
+	/* From the manager's side: nothing of it is left. */
+	auto left = sandbox_->run({"pw-metadata", "-n", "cabin.seat.rear-left"},
+				  ClientOptions::manager());
+	ASSERT_TRUE(left);
+	EXPECT_EQ(left->find("junk."), std::string::npos) << *left;
+	EXPECT_EQ(left->find("\"ok\": true"), std::string::npos) << *left;
+
+	/* Legitimate: a request is answered on the client's id, and goes when the client does. */
+	auto answered = writeAsPassenger("cabin.request", R"({ "action": "stop", "share": 9 })");
+	ASSERT_TRUE(answered);
+	ASSERT_EQ(answered->rfind("subject ", 0), 0u) << *answered;
+	std::uint32_t subject = std::stoul(answered->substr(8));
+	EXPECT_NE(answered->find("no share"), std::string::npos) << *answered;
+	EXPECT_TRUE(sandbox_->waitFor([&] {
+		return !sandbox_->metadataValue("cabin.seat.rear-left", subject, "cabin.reply");
+	})) << "the reply outlived its client";
+	EXPECT_TRUE(sandbox_->metadataValue("cabin.seat.rear-left", 0, "cabin.state"));
 }
 
 TEST_F(AccessTest, CannotLoadModulesOrCreateDevices)

@@ -195,6 +195,18 @@ void DaemonSandbox::stop(pid_t pid)
 	std::erase(children_, pid);
 }
 
+bool DaemonSandbox::wireplumberRunning()
+{
+	if (wireplumber_ <= 0)
+		return false;
+	int status = 0;
+	if (waitpid(wireplumber_, &status, WNOHANG) == 0)
+		return true;
+	std::erase(children_, wireplumber_);
+	wireplumber_ = -1;
+	return false;
+}
+
 std::optional<std::string> DaemonSandbox::run(const std::vector<std::string> &argv,
 					      const ClientOptions &client, int *exitStatus)
 {

@@ -146,6 +146,8 @@ public:
 		return "unix:" + dir_ + "/pulse/" + seat + "/native";
 	}
 	pid_t pipewirePid() const { return pipewire_; }
+	/* Whether the WirePlumber this sandbox started is still running (not crashed). */
+	bool wireplumberRunning();
 	/* Where the simulated amplifier keeps its recordings and sockets (CABIN_AMP_DIR). */
 	std::string ampDirectory() const { return dir_ + "/amp"; }
 	/* Runs `cabin-amp COMMAND SOCKET` (status, xrun) on the socket \a socketName. */
