@@ -248,6 +248,14 @@ void CabinModule::stepReady()
 	if (--pending_ > 0)
 		return;
 	ready_ = true;
+	/*
+	 * Clients that were waiting for us when we started: admitted only now
+	 * that every object manager has listed what exists, so that their one
+	 * update already grants the factories they were about to use.
+	 */
+	for (auto &[id, client] : managedClients_)
+		if (const ClientState *state = model_.client(id))
+			admit(client, *state);
 	publish();
 	if (enabling_) {
 		wp_object_update_features(WP_OBJECT(plugin_), WP_PLUGIN_FEATURE_ENABLED, 0);
@@ -291,7 +299,10 @@ void CabinModule::onClientAdded(WpObjectManager *, WpClient *client, gpointer se
 		       state->managed ? ", managed" : "");
 	/* Other clients of the seat may now see this one. */
 	module->access_.objectChanged(id);
-	if (state->managed)
+	if (state->managed && !module->ready_)
+		/* Admitted once everything is listed (stepReady). */
+		module->managedClients_[id] = client;
+	else if (state->managed)
 		module->admit(client, *state);
 	else if (state->source == SeatSource::SessionManager)
 		module->admitSessionManager(client);

@@ -11,6 +11,7 @@
 #include <set>
 #include <string>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -497,6 +498,33 @@ TEST_F(AccessTest, KeysASeatWritesOnItsOwnObjectsDoNotStay)
 		return !sandbox_->metadataValue("cabin.seat.rear-left", subject, "cabin.reply");
 	})) << "the reply outlived its client";
 	EXPECT_TRUE(sandbox_->metadataValue("cabin.seat.rear-left", 0, "cabin.state"));
+}
+
+TEST_F(AccessTest, AClientThatConnectsWhileThePolicyIsDownWaitsForIt)
+{
+	std::string error;
+	ASSERT_TRUE(sandbox_->stopWireplumber(&error)) << error;
+	/* Nobody sets its permissions now: it must wait, not fail and not see anything. */
+	pid_t film = sandbox_->playTone("rear-left.film", passenger());
+	/* Its client is there, suspended, with no node yet. */
+	EXPECT_TRUE(DaemonSandbox::waitFor([&] {
+		auto dump = sandbox_->dump();
+		return dump &&
+		       std::any_of(dump->items().begin(), dump->items().end(),
+				   [](const JsonValue &object) {
+					   return typeOf(object) == "Client" &&
+						  propOf(object, "pipewire.sec.cabin.seat") ==
+							  "rear-left" &&
+						  propOf(object, "application.name") ==
+							  "cabin-tone";
+				   });
+	}));
+	EXPECT_FALSE(sandbox_->nodeId("rear-left.film"));
+
+	ASSERT_TRUE(sandbox_->startWireplumber(&error)) << error;
+	EXPECT_TRUE(sandbox_->waitForTargets("rear-left.film", {"rear-left.headphones"}));
+	int status = 0;
+	EXPECT_EQ(waitpid(film, &status, WNOHANG), 0) << "the client gave up";
 }
 
 TEST_F(AccessTest, CannotLoadModulesOrCreateDevices)

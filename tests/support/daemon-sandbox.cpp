@@ -327,7 +327,7 @@ bool DaemonSandbox::startWireplumber(std::string *error)
 	return true;
 }
 
-bool DaemonSandbox::restartWireplumber(std::string *error)
+bool DaemonSandbox::stopWireplumber(std::string *error)
 {
 	stop(wireplumber_);
 	wireplumber_ = -1;
@@ -337,7 +337,12 @@ bool DaemonSandbox::restartWireplumber(std::string *error)
 		*error = "the cabin metadata outlived wireplumber";
 		return false;
 	}
-	return startWireplumber(error);
+	return true;
+}
+
+bool DaemonSandbox::restartWireplumber(std::string *error)
+{
+	return stopWireplumber(error) && startWireplumber(error);
 }
 
 bool DaemonSandbox::startPulse(const std::string &seat, std::string *error)

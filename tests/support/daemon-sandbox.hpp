@@ -74,6 +74,10 @@ public:
 	bool startPulse(const std::string &seat, std::string *error);
 	/* Stops WirePlumber and starts it again, waiting until the policy is up. */
 	bool restartWireplumber(std::string *error);
+	/* Stops WirePlumber and waits until its metadata is gone from the graph. */
+	bool stopWireplumber(std::string *error);
+	/* Starts WirePlumber and waits until the policy is up. */
+	bool startWireplumber(std::string *error);
 
 	/* Where the sources and the build are (from the test environment). */
 	static std::string sourceRoot();
@@ -162,7 +166,6 @@ public:
 private:
 	/* How the daemons run: as the services' user, if one is set. */
 	ClientOptions daemonOptions() const;
-	bool startWireplumber(std::string *error);
 	std::vector<std::string> environment(const ClientOptions &client) const;
 	pid_t spawnWithLog(const std::vector<std::string> &argv, const ClientOptions &client,
 			   const std::string &logPath);
