@@ -527,6 +527,50 @@ TEST_F(AccessTest, AClientThatConnectsWhileThePolicyIsDownWaitsForIt)
 	EXPECT_EQ(waitpid(film, &status, WNOHANG), 0) << "the client gave up";
 }
 
+TEST_F(AccessTest, AStreamCannotSetTheTimingOfTheZonesItSharesAnAmplifierWith)
+{
+	const std::set<std::string> amplifier{"cabin.speakers", "rear-left.headphones",
+					      "rear-right.headphones",
+					      "front-passenger.headphones"};
+	auto clock = [&] { return sandbox_->driverClock(amplifier); };
+	auto at = [&](std::size_t quantum, std::size_t rate) {
+		return DaemonSandbox::waitFor([&] {
+			auto now = clock();
+			return now && now->quantum == quantum && now->rate == rate;
+		});
+	};
+	ASSERT_TRUE(at(1024, 48000)) << "the driver's music and rear-right's game at the default";
+
+	/* Once moved every zone on the amplifier to 8192 frames (170 ms a cycle). */
+	sandbox_->playTone("rear-left.forcing", passenger(),
+			   {"node.force-quantum=8192", "node.lock-quantum=true",
+			    "node.force-rate=44100", "node.lock-rate=true",
+			    "node.max-latency=64/48000", "node.group=cabin.sedan-amp",
+			    "node.driver=true", "priority.driver=100000"});
+	ASSERT_TRUE(sandbox_->waitForTargets("rear-left.forcing", {"rear-left.headphones"}));
+	/* From the manager's side: none of it is on the node, and the clock is the same. */
+	for (const char *key :
+	     {"node.force-quantum", "node.lock-quantum", "node.force-rate", "node.lock-rate",
+	      "node.max-latency", "node.driver", "priority.driver"})
+		EXPECT_FALSE(sandbox_->nodeProperty("rear-left.forcing", key)) << key;
+	EXPECT_NE(sandbox_->nodeProperty("rear-left.forcing", "node.group"), "cabin.sedan-amp");
+	auto forced = clock();
+	ASSERT_TRUE(forced);
+	EXPECT_EQ(forced->quantum, 1024u);
+	EXPECT_EQ(forced->rate, 48000u);
+
+	/* Once dropped the quantum to 32 and PipeWire's CPU from 34 % to 115 %. */
+	pid_t tiny = sandbox_->playTone("rear-left.tiny", passenger(), {"node.latency=1/48000"});
+	ASSERT_TRUE(sandbox_->waitForTargets("rear-left.tiny", {"rear-left.headphones"}));
+	EXPECT_TRUE(at(256, 48000)) << "the car's minimum quantum";
+	sandbox_->stop(tiny);
+
+	/* Legitimate: a lower latency above the car's minimum is granted. */
+	sandbox_->playTone("rear-left.call", passenger(), {"node.latency=512/48000"});
+	ASSERT_TRUE(sandbox_->waitForTargets("rear-left.call", {"rear-left.headphones"}));
+	EXPECT_TRUE(at(512, 48000));
+}
+
 TEST_F(AccessTest, CannotLoadModulesOrCreateDevices)
 {
 	/* PulseAudio: module loading is off for every client. */

@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <ostream>
+#include <set>
 #include <sstream>
 
 #include <gtest/gtest.h>
@@ -259,30 +260,14 @@ protected:
 			timeout);
 	}
 
-	/*
-	 * The graph's quantum, as pw-top prints it for the amplifier's driving
-	 * zone (the line without "+" before its name).
-	 */
+	/* The graph's quantum, as pw-top prints it for the amplifier's driving zone. */
 	std::optional<std::size_t> quantum()
 	{
-		auto out = sandbox_->run({"pw-top", "-b", "-n", "2"}, ClientOptions::manager());
-		if (!out)
-			return std::nullopt;
-		std::optional<std::size_t> found;
-		std::istringstream lines(*out);
-		for (std::string line; std::getline(lines, line);) {
-			std::istringstream fields(line);
-			std::string status, id, quant;
-			fields >> status >> id >> quant;
-			bool driver = line.find(" + ") == std::string::npos;
-			bool zoneNode =
-				std::any_of(kZones.begin(), kZones.end(), [&](const Zone &z) {
-					return line.ends_with(" " + z.device);
-				});
-			if (driver && zoneNode && std::atoi(quant.c_str()) > 0)
-				found = std::stoul(quant);
-		}
-		return found;
+		std::set<std::string> devices;
+		for (const Zone &z : kZones)
+			devices.insert(z.device);
+		auto clock = sandbox_->driverClock(devices);
+		return clock ? std::optional<std::size_t>(clock->quantum) : std::nullopt;
 	}
 
 	/*

@@ -195,6 +195,28 @@ void DaemonSandbox::stop(pid_t pid)
 	std::erase(children_, pid);
 }
 
+std::optional<DaemonSandbox::DriverClock>
+DaemonSandbox::driverClock(const std::set<std::string> &nodeNames)
+{
+	auto out = run({"pw-top", "-b", "-n", "2"}, ClientOptions::manager());
+	if (!out)
+		return std::nullopt;
+	std::optional<DriverClock> found;
+	std::istringstream lines(*out);
+	for (std::string line; std::getline(lines, line);) {
+		std::istringstream fields(line);
+		std::string status, id, quantum, rate;
+		fields >> status >> id >> quantum >> rate;
+		std::string name = line.substr(line.find_last_of(' ') + 1);
+		if (line.find(" + ") != std::string::npos || !nodeNames.contains(name) ||
+		    std::atoi(quantum.c_str()) <= 0)
+			continue;
+		/* The last of pw-top's two samples is the current one. */
+		found = DriverClock{std::stoul(quantum), std::stoul(rate)};
+	}
+	return found;
+}
+
 bool DaemonSandbox::wireplumberRunning()
 {
 	if (wireplumber_ <= 0)

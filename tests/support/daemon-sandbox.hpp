@@ -135,6 +135,15 @@ public:
 	std::vector<PortLatency> portLatencies(const std::string &nodeName);
 	/* The cabin.state JSON published by module-cabin. */
 	std::optional<JsonValue> cabinState();
+	/*
+	 * The quantum and rate of the driver among \a nodeNames (the line
+	 * pw-top prints without "+" before its name), while it runs.
+	 */
+	struct DriverClock {
+		std::size_t quantum = 0;
+		std::size_t rate = 0;
+	};
+	std::optional<DriverClock> driverClock(const std::set<std::string> &nodeNames);
 	/* Value of \a key on \a subject in metadata \a name, as pw-metadata prints it. */
 	std::optional<std::string> metadataValue(const std::string &name, std::uint32_t subject,
 						 const std::string &key);
