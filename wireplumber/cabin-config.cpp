@@ -34,26 +34,22 @@ class ConfigParser
 public:
 	CabinConfig parse(std::string_view seatsJson, std::string_view zonesJson)
 	{
-		std::optional<JsonValue> seats = parseSection("cabin.seats", seatsJson);
-		std::optional<JsonValue> zones = parseSection("cabin.zones", zonesJson);
-		if (seats)
-			for (std::size_t i = 0; i < seats->items().size(); i++)
-				parseSeat(i, seats->items()[i]);
-		if (zones)
-			for (std::size_t i = 0; i < zones->items().size(); i++)
-				parseZone(i, zones->items()[i]);
+		std::vector<JsonValue> seats =
+			parseArraySection("cabin.seats", seatsJson, config_.errors, kMaxSeats);
+		std::vector<JsonValue> zones =
+			parseArraySection("cabin.zones", zonesJson, config_.errors, kMaxZones);
+		for (std::size_t i = 0; i < seats.size(); i++)
+			parseSeat(i, seats[i]);
+		for (std::size_t i = 0; i < zones.size(); i++)
+			parseZone(i, zones[i]);
 		resolveHomeZones();
 		resolveAutoAccept();
+		capErrors(config_.errors);
 		return std::move(config_);
 	}
 
 private:
 	void error(std::string message) { config_.errors.push_back(std::move(message)); }
-
-	std::optional<JsonValue> parseSection(std::string_view name, std::string_view text)
-	{
-		return parseArraySection(name, text, config_.errors);
-	}
 
 	void parseSeat(std::size_t index, const JsonValue &entry)
 	{
@@ -296,23 +292,66 @@ private:
 
 } // namespace
 
-std::optional<JsonValue> parseArraySection(std::string_view name, std::string_view text,
-					   std::vector<std::string> &errors)
+std::vector<JsonValue> parseArraySection(std::string_view name, std::string_view text,
+					 std::vector<std::string> &errors, std::size_t maxEntries)
 {
 	if (text.empty())
-		return std::nullopt;
+		return {};
 	std::string parseError;
-	std::optional<JsonValue> value = JsonValue::parse(text, &parseError);
+	std::optional<JsonValue> value =
+		JsonValue::parse(text, &parseError, JsonLimits{.maxBytes = kMaxSectionBytes});
 	if (!value) {
 		errors.push_back(std::string(name) + ": " + parseError + "; section ignored");
-		return std::nullopt;
+		return {};
 	}
 	if (!value->isArray()) {
-		errors.push_back(std::string(name) + " = " + value->toJson() +
+		std::string shown = value->toJson();
+		if (shown.size() > 80)
+			shown = shown.substr(0, 80) + "...";
+		errors.push_back(std::string(name) + " = " + shown +
 				 ": expected an array; section ignored");
-		return std::nullopt;
+		return {};
 	}
-	return value;
+	std::vector<JsonValue> entries = value->items();
+	if (entries.size() > maxEntries) {
+		errors.push_back(std::string(name) + ": " + std::to_string(entries.size()) +
+				 " entries, more than the " + std::to_string(maxEntries) +
+				 " allowed; those after " +
+				 sectionEntryKey(name, maxEntries - 1, {}) + " ignored");
+		entries.resize(maxEntries);
+	}
+	return entries;
+}
+
+void capErrors(std::vector<std::string> &errors)
+{
+	if (errors.size() <= kMaxConfigErrors)
+		return;
+	std::size_t more = errors.size() - (kMaxConfigErrors - 1);
+	errors.resize(kMaxConfigErrors - 1);
+	errors.push_back(std::to_string(more) + " more config errors not shown");
+}
+
+std::vector<std::string> checkConfigFragments(const std::vector<ConfigFile> &files,
+					      const std::vector<std::string> &sections)
+{
+	std::vector<std::string> messages;
+	for (const ConfigFile &file : files) {
+		bool ours =
+			std::any_of(sections.begin(), sections.end(), [&](const std::string &name) {
+				return file.text.find(name) != std::string::npos;
+			});
+		if (!ours)
+			continue;
+		/* A fragment is the inside of an object: `section = value ...`. */
+		std::string error;
+		if (JsonValue::parse("{" + file.text + "}", &error,
+				     JsonLimits{.maxBytes = kMaxSectionBytes + 2}))
+			continue;
+		messages.push_back(file.path + ": " + error +
+				   "; WirePlumber ignores this fragment, or the rest of it");
+	}
+	return messages;
 }
 
 std::string sectionEntryKey(std::string_view section, std::size_t index, std::string_view name)

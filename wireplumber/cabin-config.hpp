@@ -65,13 +65,38 @@ struct CabinConfig {
 	bool seatMayUse(std::string_view seat, const ZoneConfig &zone) const;
 };
 
+/* How much of a car's config is read: past these, a message names what is left out. */
+inline constexpr std::size_t kMaxSeats = 64;
+inline constexpr std::size_t kMaxZones = 128;
+inline constexpr std::size_t kMaxSectionBytes = 1u << 20;
+/* Messages kept; the last one says how many more there were. */
+inline constexpr std::size_t kMaxConfigErrors = 100;
+
 /*
- * Parses one config section that must be an array, given as SPA-JSON text:
- * nothing for an absent (empty) section, and nothing plus a message in
- * \a errors when it does not parse or is not an array.
+ * Parses one config section that must be an array, given as SPA-JSON text,
+ * of at most kMaxSectionBytes: its first \a maxEntries entries; none for
+ * an absent (empty) section; none plus a message in \a errors when it does
+ * not parse or is not an array, and a message when entries are left out.
  */
-std::optional<JsonValue> parseArraySection(std::string_view name, std::string_view text,
-					   std::vector<std::string> &errors);
+std::vector<JsonValue> parseArraySection(std::string_view name, std::string_view text,
+					 std::vector<std::string> &errors, std::size_t maxEntries);
+
+/* Keeps the first kMaxConfigErrors - 1 messages and one that counts the rest. */
+void capErrors(std::vector<std::string> &errors);
+
+/* A config file as WirePlumber reads it: its path and its text. */
+struct ConfigFile {
+	std::string path;
+	std::string text;
+};
+
+/*
+ * What WirePlumber would not tell the car: fragments that define one of
+ * \a sections but do not parse (WirePlumber skips such a fragment whole,
+ * or the rest of it), one message each, naming the file and where.
+ */
+std::vector<std::string> checkConfigFragments(const std::vector<ConfigFile> &files,
+					      const std::vector<std::string> &sections);
 
 /* "section[index] (name)": how messages name an entry. */
 std::string sectionEntryKey(std::string_view section, std::size_t index, std::string_view name);

@@ -95,9 +95,8 @@ ObjectKind kindOf(WpGlobalProxy *global)
 CabinModule::CabinModule(WpCore *core, WpPlugin *plugin, CabinConfig config, RolePolicyConfig roles)
     : core_(core), plugin_(plugin), model_(std::move(config)), roles_(std::move(roles))
 {
+	/* The role policy's errors are among them (module-cabin.cpp). */
 	for (const std::string &error : model_.config().errors)
-		wp_warning_object(plugin_, "invalid config: %s", error.c_str());
-	for (const std::string &error : roles_.config().errors)
 		wp_warning_object(plugin_, "invalid config: %s", error.c_str());
 }
 

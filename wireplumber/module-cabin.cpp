@@ -8,6 +8,8 @@
  */
 #include <memory>
 #include <new>
+#include <string>
+#include <vector>
 
 #include <wp/wp.h>
 
@@ -185,17 +187,58 @@ std::string sectionText(WpConf *conf, const char *name)
 
 namespace {
 
+/* The fragments WirePlumber read its configuration from, as it finds them. */
+std::vector<cabin::ConfigFile> configFragments(WpConf *conf)
+{
+	std::vector<cabin::ConfigFile> files;
+	if (!conf)
+		return files;
+	g_autofree gchar *dir = g_strdup_printf("%s.d", wp_conf_get_name(conf));
+	g_autoptr(WpIterator) it =
+		wp_base_dirs_new_files_iterator(WP_BASE_DIRS_CONFIGURATION, dir, ".conf");
+	g_auto(GValue) item = G_VALUE_INIT;
+	for (; it && wp_iterator_next(it, &item); g_value_unset(&item)) {
+		const gchar *path = g_value_get_string(&item);
+		g_autofree gchar *text = nullptr;
+		gsize length = 0;
+		if (g_file_get_contents(path, &text, &length, nullptr))
+			files.push_back({path, std::string(text, length)});
+	}
+	return files;
+}
+
+/*
+ * Config errors, as the state shows them: the sections' own, the role
+ * policy's, and fragments WirePlumber could not read, which otherwise
+ * would only leave a section missing.
+ */
+void addConfigErrors(WpConf *conf, cabin::CabinConfig &config, const cabin::RolePolicyConfig &roles)
+{
+	for (const char *section : {"cabin.seats", "cabin.zones"})
+		if (sectionText(conf, section).empty())
+			config.errors.push_back(std::string(section) +
+						": not in WirePlumber's configuration; every "
+						"stream stays unlinked");
+	config.errors.insert(config.errors.end(), roles.errors.begin(), roles.errors.end());
+	for (std::string &message : cabin::checkConfigFragments(
+		     configFragments(conf),
+		     {"cabin.seats", "cabin.zones", "cabin.roles", "cabin.role-rules"}))
+		config.errors.push_back(std::move(message));
+	cabin::capErrors(config.errors);
+}
+
 GObject *createPlugin(WpCore *core)
 {
 	g_autoptr(WpConf) conf = wp_core_get_conf(core);
 	auto config = std::make_unique<cabin::CabinConfig>(cabin::parseCabinConfig(
 		sectionText(conf, "cabin.seats"), sectionText(conf, "cabin.zones")));
+	auto roles = std::make_unique<cabin::RolePolicyConfig>(cabin::parseRolePolicy(
+		sectionText(conf, "cabin.roles"), sectionText(conf, "cabin.role-rules")));
+	addConfigErrors(conf, *config, *roles);
 	if (config->seats.empty())
 		wp_warning("cabin.seats defines no seat: every stream stays unlinked");
 	auto *plugin = static_cast<CabinPlugin *>(
 		g_object_new(CABIN_TYPE_PLUGIN, "name", "cabin", "core", core, nullptr));
-	auto roles = std::make_unique<cabin::RolePolicyConfig>(cabin::parseRolePolicy(
-		sectionText(conf, "cabin.roles"), sectionText(conf, "cabin.role-rules")));
 	plugin->config = config.release();
 	plugin->roles = roles.release();
 	return G_OBJECT(plugin);

@@ -71,22 +71,20 @@ public:
 	RolePolicyConfig parse(std::string_view rolesJson, std::string_view rulesJson)
 	{
 		config_ = defaultRolePolicy();
-		if (std::optional<JsonValue> roles = parseSection("cabin.roles", rolesJson))
-			for (std::size_t i = 0; i < roles->items().size(); i++)
-				parseRole(i, roles->items()[i]);
-		if (std::optional<JsonValue> rules = parseSection("cabin.role-rules", rulesJson))
-			for (std::size_t i = 0; i < rules->items().size(); i++)
-				parseRule(i, rules->items()[i]);
+		std::vector<JsonValue> roles =
+			parseArraySection("cabin.roles", rolesJson, config_.errors, kMaxRoles);
+		for (std::size_t i = 0; i < roles.size(); i++)
+			parseRole(i, roles[i]);
+		std::vector<JsonValue> rules = parseArraySection("cabin.role-rules", rulesJson,
+								 config_.errors, kMaxRoleRules);
+		for (std::size_t i = 0; i < rules.size(); i++)
+			parseRule(i, rules[i]);
+		capErrors(config_.errors);
 		return std::move(config_);
 	}
 
 private:
 	void error(std::string message) { config_.errors.push_back(std::move(message)); }
-
-	std::optional<JsonValue> parseSection(std::string_view name, std::string_view text)
-	{
-		return parseArraySection(name, text, config_.errors);
-	}
 
 	RoleClass *findRole(std::string_view name)
 	{

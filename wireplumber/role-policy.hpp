@@ -44,6 +44,10 @@ struct RoleRule {
 	float level = 1.0f;
 };
 
+/* How much of `cabin.roles` and `cabin.role-rules` is read. */
+inline constexpr std::size_t kMaxRoles = 64;
+inline constexpr std::size_t kMaxRoleRules = 256;
+
 struct RolePolicyConfig {
 	std::vector<RoleClass> roles;
 	/* The integrator's rules, consulted in order before the built-in ones. */

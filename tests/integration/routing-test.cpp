@@ -245,5 +245,67 @@ TEST_F(BrokenConfigTest, BadEntriesAreReportedAndOtherSeatsStillRouted)
 	expectRoutedTo("rear-left.film", "rear-left.headphones");
 }
 
+/* Fragments WirePlumber cannot read: it skips them whole, and says so only in its log. */
+class UnreadableFragmentTest : public SedanTest
+{
+protected:
+	void SetUp() override
+	{
+		SandboxOptions options = DaemonSandbox::sedan();
+		options.wireplumberTexts.emplace_back(
+			"70-test-roles.conf", "cabin.roles = [ { name = Chime, priority = 5 \n");
+		options.wireplumberTexts.emplace_back("71-test-rules.conf", "cabin.role-rules =\n");
+		startSandbox(std::move(options));
+	}
+};
+
+TEST_F(UnreadableFragmentTest, EachIsNamedInTheStateAndTheCarPlaysOn)
+{
+	auto state = sandbox_->cabinState();
+	ASSERT_TRUE(state);
+	std::string errors = state->find("errors")->toJson();
+	EXPECT_NE(errors.find("70-test-roles.conf: line 2, column "), std::string::npos)
+		<< errors;
+	EXPECT_NE(errors.find("71-test-rules.conf: missing value for key \\\"cabin.role-rules\\\"; "
+			      "WirePlumber ignores this fragment"),
+		  std::string::npos)
+		<< errors;
+	auto status = sandbox_->run({DaemonSandbox::buildRoot() + "/tools/cabinctl", "status"},
+				    ClientOptions::manager());
+	ASSERT_TRUE(status);
+	EXPECT_NE(status->find("70-test-roles.conf"), std::string::npos) << *status;
+
+	sandbox_->playTone("rear-left.film", kRearLeft);
+	expectRoutedTo("rear-left.film", "rear-left.headphones");
+}
+
+class UnreadableCarTest : public SedanTest
+{
+protected:
+	void SetUp() override
+	{
+		/* The sedan's seats and zones with one bracket missing. */
+		SandboxOptions options = DaemonSandbox::sedan();
+		std::string car = readFile(options.wireplumberFragments[0]);
+		car.erase(car.rfind(']'));
+		options.wireplumberFragments.erase(options.wireplumberFragments.begin());
+		options.wireplumberTexts.emplace_back("60-cabin-sedan.conf", car);
+		startSandbox(std::move(options));
+	}
+};
+
+TEST_F(UnreadableCarTest, NoSeatsAndTheReasonInTheState)
+{
+	/* Once: 0 seats and `errors: []`. */
+	auto state = sandbox_->cabinState();
+	ASSERT_TRUE(state);
+	EXPECT_TRUE(state->find("seats")->items().empty());
+	std::string errors = state->find("errors")->toJson();
+	EXPECT_NE(errors.find("cabin.seats: not in WirePlumber's configuration"), std::string::npos)
+		<< errors;
+	EXPECT_NE(errors.find("60-cabin-sedan.conf: line "), std::string::npos) << errors;
+	EXPECT_TRUE(sandbox_->wireplumberRunning());
+}
+
 } // namespace
 } // namespace cabin::test

@@ -269,6 +269,67 @@ TEST(Config, AcceptSharesFromASkippedSeatIsReported)
 		<< allErrors(config);
 }
 
+TEST(CabinConfig, ACarPastItsLimitsKeepsWhatFitsAndSaysWhatIsLeftOut)
+{
+	/* 20,000 seats once grew WirePlumber to 24 GB. */
+	std::string seats = "[";
+	for (int i = 0; i < 20000; i++)
+		seats += " { name = seat" + std::to_string(i) + " }";
+	seats += " ]";
+	CabinConfig config = parseCabinConfig(seats, kZones);
+	EXPECT_EQ(config.seats.size(), kMaxSeats);
+	EXPECT_TRUE(hasErrorContaining(config, "cabin.seats: 20000 entries, more than the 64 "
+					       "allowed; those after cabin.seats[63] ignored"))
+		<< allErrors(config);
+
+	std::string huge =
+		"[ { name = a, junk = \"" + std::string(kMaxSectionBytes, 'x') + "\" } ]";
+	config = parseCabinConfig(huge, kZones);
+	EXPECT_TRUE(config.seats.empty());
+	EXPECT_TRUE(hasErrorContaining(config, "cabin.seats: " + std::to_string(huge.size()) +
+						       " bytes, more than the 1048576 allowed; "
+						       "section ignored"))
+		<< allErrors(config);
+}
+
+TEST(CabinConfig, ErrorsAreCappedWithACountOfTheRest)
+{
+	std::string seats = "[ { name = driver";
+	for (int i = 0; i < 300; i++)
+		seats += " junk" + std::to_string(i) + " = 1";
+	seats += " } ]";
+	CabinConfig config = parseCabinConfig(seats, kZones);
+	ASSERT_EQ(config.errors.size(), kMaxConfigErrors);
+	/* 300 unknown keys, and the zones' seats that do not exist. */
+	EXPECT_TRUE(config.errors.back().ends_with(" more config errors not shown"))
+		<< config.errors.back();
+	EXPECT_GE(std::stoi(config.errors.back()), 300 - 99);
+	EXPECT_TRUE(config.findSeat("driver"));
+}
+
+TEST(CabinConfig, AFragmentThatDoesNotParseIsNamedWithWhereItBreaks)
+{
+	std::vector<ConfigFile> files = {
+		{"/etc/wireplumber/wireplumber.conf.d/60-car.conf",
+		 "cabin.seats = [ { name = driver } ]\ncabin.zones = [ { name = cabin, owner = "
+		 "driver devices = [ ] } \n"},
+		{"/etc/wireplumber/wireplumber.conf.d/61-empty.conf", "cabin.roles =\n"},
+		{"/etc/wireplumber/wireplumber.conf.d/10-other.conf", "broken = [ \n"},
+		{"/etc/wireplumber/wireplumber.conf.d/62-good.conf", "cabin.seats = [ ]\n"},
+	};
+	std::vector<std::string> messages =
+		checkConfigFragments(files, {"cabin.seats", "cabin.zones", "cabin.roles"});
+	ASSERT_EQ(messages.size(), 2u);
+	EXPECT_TRUE(messages[0].starts_with("/etc/wireplumber/wireplumber.conf.d/60-car.conf: "
+					    "line 3, column 1: "))
+		<< messages[0];
+	EXPECT_TRUE(messages[0].ends_with("; WirePlumber ignores this fragment, or the rest of it"))
+		<< messages[0];
+	EXPECT_EQ(messages[1], "/etc/wireplumber/wireplumber.conf.d/61-empty.conf: missing value "
+			       "for key \"cabin.roles\"; WirePlumber ignores this fragment, or the "
+			       "rest of it");
+}
+
 TEST(MatchRules, MatchesWirePlumberGrammar)
 {
 	auto rulesJson = JsonValue::parse(R"([
