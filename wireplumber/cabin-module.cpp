@@ -31,6 +31,8 @@ constexpr const char *kRestoreRampSetting = "cabin.restore-ramp-ms";
 constexpr int kRampSteps = 300;
 /* The graph rate the step length is worked out for; other rates only change the count. */
 constexpr int kRampRate = 48000;
+/* PipeWire's own metadata with the clock's settings (`clock.quantum`, ...). */
+constexpr const char *kClockSettingsName = "settings";
 /* The WirePlumber state file of the Bluetooth bindings (address = seat). */
 constexpr const char *kBluetoothStateName = "cabin-bluetooth";
 /* Marks the metadata objects module-cabin exports itself. */
@@ -168,6 +170,16 @@ void CabinModule::enable(WpTransition *transition)
 	g_signal_connect(nodes_, "object-removed", G_CALLBACK(onNodeRemoved), this);
 	g_signal_connect(nodes_, "installed", G_CALLBACK(onManagerInstalled), this);
 	wp_core_install_object_manager(core_, nodes_);
+
+	/* The graph's quantum and rate: how late a confirmed duck is heard. */
+	clockSettings_ = wp_object_manager_new();
+	wp_object_manager_add_interest(clockSettings_, WP_TYPE_METADATA,
+				       WP_CONSTRAINT_TYPE_PW_GLOBAL_PROPERTY, "metadata.name", "=s",
+				       kClockSettingsName, nullptr);
+	wp_object_manager_request_object_features(clockSettings_, WP_TYPE_METADATA,
+						  WP_OBJECT_FEATURES_ALL);
+	g_signal_connect(clockSettings_, "object-added", G_CALLBACK(onClockSettingsAdded), this);
+	wp_core_install_object_manager(core_, clockSettings_);
 }
 
 void CabinModule::disable()
@@ -192,6 +204,14 @@ void CabinModule::disable()
 	if (probeTimer_) {
 		g_source_destroy(probeTimer_);
 		g_clear_pointer(&probeTimer_, g_source_unref);
+	}
+	if (clockSettings_) {
+		g_signal_handlers_disconnect_by_data(clockSettings_, this);
+		g_autoptr(WpIterator) it = wp_object_manager_new_iterator(clockSettings_);
+		g_auto(GValue) item = G_VALUE_INIT;
+		for (; wp_iterator_next(it, &item); g_value_unset(&item))
+			g_signal_handlers_disconnect_by_data(g_value_get_object(&item), this);
+		g_clear_object(&clockSettings_);
 	}
 	if (settings_ && settingsSubscription_)
 		wp_settings_unsubscribe(settings_, settingsSubscription_);
@@ -777,6 +797,60 @@ void CabinModule::readArbiterTiming()
 		timing.*field = ms;
 	}
 	arbiter_.setTiming(timing);
+}
+
+void CabinModule::onClockSettingsAdded(WpObjectManager *, WpMetadata *metadata, gpointer self)
+{
+	g_signal_connect(metadata, "changed", G_CALLBACK(onClockSettingsChanged), self);
+	static_cast<CabinModule *>(self)->readGraphPeriod(metadata);
+}
+
+void CabinModule::onClockSettingsChanged(WpMetadata *metadata, guint32 subject, const gchar *key,
+					 const gchar *, const gchar *, gpointer self)
+{
+	if (subject == 0 && (!key || g_str_has_prefix(key, "clock.")))
+		static_cast<CabinModule *>(self)->readGraphPeriod(metadata);
+}
+
+namespace {
+
+/* A clock setting of PipeWire's `settings` metadata; 0 when unset or not a number. */
+std::uint32_t clockSetting(WpMetadata *settings, const char *key)
+{
+	const gchar *value = wp_metadata_find(settings, 0, key, nullptr);
+	gchar *end = nullptr;
+	guint64 number = value ? g_ascii_strtoull(value, &end, 10) : 0;
+	if (!value || end == value || *end || number > G_MAXUINT32)
+		return 0;
+	return static_cast<std::uint32_t>(number);
+}
+
+} // namespace
+
+void CabinModule::readGraphPeriod(WpMetadata *settings)
+{
+	/*
+	 * The graph runs at the forced quantum and rate when they are set,
+	 * else at the configured ones (a client asking for less latency only
+	 * makes the period shorter, and the wait a little longer than needed).
+	 */
+	std::uint32_t quantum = clockSetting(settings, "clock.force-quantum");
+	if (quantum == 0)
+		quantum = clockSetting(settings, "clock.quantum");
+	std::uint32_t rate = clockSetting(settings, "clock.force-rate");
+	if (rate == 0)
+		rate = clockSetting(settings, "clock.rate");
+	if (quantum == 0 || rate == 0)
+		return;
+	ArbiterTiming timing = arbiter_.timing();
+	/* Rounded up: the wait must not fall short of the period. */
+	std::int64_t period = (static_cast<std::int64_t>(quantum) * 1000000 + rate - 1) / rate;
+	if (period == timing.periodUs)
+		return;
+	timing.periodUs = period;
+	arbiter_.setTiming(timing);
+	wp_info_object(plugin_, "graph period %.1f ms (quantum %u at %u Hz)", period / 1000.0,
+		       quantum, rate);
 }
 
 void CabinModule::addToArbiter(const NodeState &node, WpNode *proxy)

@@ -83,6 +83,11 @@ private:
 				       gpointer self);
 	static void onNodeParamsChanged(WpPipewireObject *node, const gchar *id, gpointer self);
 	static gboolean onArbiterDeadline(gpointer self);
+	static void onClockSettingsAdded(WpObjectManager *om, WpMetadata *metadata, gpointer self);
+	static void onClockSettingsChanged(WpMetadata *metadata, guint32 subject, const gchar *key,
+					   const gchar *type, const gchar *value, gpointer self);
+	/* The arbiter's period, from the quantum and rate of PipeWire's clock settings. */
+	void readGraphPeriod(WpMetadata *settings);
 
 	void addToArbiter(const NodeState &node, WpNode *proxy);
 	void followNode(WpNode *proxy);
@@ -243,6 +248,8 @@ private:
 	std::map<std::string, SeatMetadata> seatMetadata_;
 	WpSettings *settings_ = nullptr;
 	guintptr settingsSubscription_ = 0;
+	/* PipeWire's `settings` metadata, where the graph's clock is configured. */
+	WpObjectManager *clockSettings_ = nullptr;
 	/* Seat and zone per device or stream node as last published (empty: none). */
 	std::map<guint32, std::pair<std::string, std::string>> published_;
 	std::string publishedState_;

@@ -79,8 +79,12 @@ void ZoneArbiter::confirmGain(std::uint32_t id, float gain, std::int64_t now)
 	if (!stream.awaitingConfirm || std::fabs(gain - stream.sentGain) > kGainTolerance)
 		return;
 	stream.awaitingConfirm = false;
-	/* The ramp runs over the samples the stream makes from now on. */
-	stream.settlesAt = now + ms(stream.rampMs);
+	/*
+	 * The node has stored the gain; its ramp starts with its next cycle,
+	 * up to a period from now, and the sink plays that cycle during the
+	 * period after it. Only then is the ramp heard from its start.
+	 */
+	stream.settlesAt = now + 2 * timing_.periodUs + ms(stream.rampMs);
 }
 
 void ZoneArbiter::setBlocked(std::uint32_t id, bool blocked)

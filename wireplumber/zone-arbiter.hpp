@@ -30,6 +30,13 @@ struct ArbiterTiming {
 	int startGraceMs = 1000;
 	/* How long a new stream waits at most for the others' gains to be confirmed. */
 	int confirmTimeoutMs = 500;
+	/*
+	 * The graph's period (one quantum), in microseconds; by default 1024
+	 * frames at 48 kHz. A confirmed gain is heard up to two periods late:
+	 * the node starts its ramp with its next cycle, and the sink plays what
+	 * a cycle makes during the period after it.
+	 */
+	std::int64_t periodUs = 21333;
 };
 
 /* A gain to set on a node's `volume`, ramped when the node is audible. */
@@ -66,7 +73,10 @@ public:
 	 * probe heard nothing): it decides nothing until it sounds again.
 	 */
 	void setSilent(std::uint32_t id, bool silent);
-	/* The node reported this `volume`: a gain sent to it is in effect. */
+	/*
+	 * The node reported this `volume`: it took the gain sent to it, and its
+	 * ramp is heard over two periods plus the ramp from \a now.
+	 */
 	void confirmGain(std::uint32_t id, float gain, std::int64_t now);
 	/* Keeps a held stream held for a reason of the caller's (its outputs are not ready). */
 	void setBlocked(std::uint32_t id, bool blocked);
@@ -128,7 +138,7 @@ private:
 		bool everRan = false;
 		std::int64_t releasedAt = 0;
 		RoleVerdict verdict;
-		/* The gain last sent, when, its ramp, and when it is fully in effect. */
+		/* The gain last sent, when, its ramp, and when it is heard in full. */
 		float sentGain = 1.0f;
 		std::int64_t sentAt = 0;
 		int rampMs = 0;

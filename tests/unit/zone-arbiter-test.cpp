@@ -142,12 +142,12 @@ protected:
 		ASSERT_FALSE(arbiter_.mayPlay(kNavigation));
 	}
 
-	/* navigationOverMusic(), confirmed and ramped: the prompt is released and runs. */
+	/* navigationOverMusic(), confirmed and its ramp heard: the prompt is released and runs. */
 	void navigationPlaysOverMusic()
 	{
 		navigationOverMusic();
 		arbiter_.confirmGain(kMusic, 0.3f, now_);
-		advance(ms(timing().duckRampMs));
+		advance(heardIn());
 		EXPECT_TRUE(update().empty());
 		ASSERT_TRUE(arbiter_.mayPlay(kNavigation));
 		arbiter_.setRunning(kNavigation, true, now_);
@@ -163,6 +163,11 @@ protected:
 	}
 
 	const ArbiterTiming &timing() const { return arbiter_.timing(); }
+	/*
+	 * From a confirmed duck until it is heard in full: the node's next
+	 * cycle, the period the sink plays it in, and the ramp.
+	 */
+	std::int64_t heardIn() const { return 2 * timing().periodUs + ms(timing().duckRampMs); }
 
 	RolePolicy policy_;
 	ZoneArbiter arbiter_;
@@ -178,22 +183,25 @@ TEST(ZoneArbiterTiming, Defaults)
 	EXPECT_EQ(timing.restoreRampMs, 500);
 	EXPECT_EQ(timing.startGraceMs, 1000);
 	EXPECT_EQ(timing.confirmTimeoutMs, 500);
+	/* 1024 frames at 48 kHz, PipeWire's default quantum. */
+	EXPECT_EQ(timing.periodUs, 21333);
 }
 
 TEST_F(ZoneArbiterTest, SetTimingReplacesTheTiming)
 {
-	arbiter_.setTiming({10, 20, 30, 40});
+	arbiter_.setTiming({10, 20, 30, 40, 5000});
 	EXPECT_EQ(timing().duckRampMs, 10);
 	EXPECT_EQ(timing().restoreRampMs, 20);
 	EXPECT_EQ(timing().startGraceMs, 30);
 	EXPECT_EQ(timing().confirmTimeoutMs, 40);
+	EXPECT_EQ(timing().periodUs, 5000);
 
 	/* The new values are the ones used. */
 	ASSERT_NO_FATAL_FAILURE(navigationOverMusic());
 	EXPECT_EQ(arbiter_.nextDeadline(), now_ + ms(40));
 	arbiter_.confirmGain(kMusic, 0.3f, now_);
 	update();
-	EXPECT_EQ(arbiter_.nextDeadline(), now_ + ms(10));
+	EXPECT_EQ(arbiter_.nextDeadline(), now_ + 2 * 5000 + ms(10));
 }
 
 /* ---- holding and releasing ---- */
@@ -268,21 +276,32 @@ TEST_F(ZoneArbiterTest, NavigationWaitsForTheConfirmAndTheRamp)
 	/* Unconfirmed: it waits until the confirmation timeout at most. */
 	EXPECT_EQ(arbiter_.nextDeadline(), sent + ms(timing().confirmTimeoutMs));
 
-	/* The gain is confirmed 20 ms later: the ramp runs from then on. */
+	/*
+	 * The gain is confirmed 20 ms later. The music's ramp starts with its
+	 * next cycle, up to a period later, and the sink plays that cycle a
+	 * period after it: the ramp is heard over two periods after its length.
+	 */
 	advance(ms(20));
 	arbiter_.confirmGain(kMusic, 0.3f, now_);
 	const std::int64_t confirmed = now_;
+	const std::int64_t heard = confirmed + 2 * timing().periodUs + ms(timing().duckRampMs);
 	EXPECT_TRUE(update().empty());
 	EXPECT_FALSE(arbiter_.mayPlay(kNavigation));
-	EXPECT_EQ(arbiter_.nextDeadline(), confirmed + ms(timing().duckRampMs));
+	EXPECT_EQ(arbiter_.nextDeadline(), heard);
 
-	/* One microsecond before the ramp ends it still waits. */
-	now_ = confirmed + ms(timing().duckRampMs) - 1;
-	EXPECT_TRUE(update().empty());
-	EXPECT_FALSE(arbiter_.mayPlay(kNavigation));
-	EXPECT_EQ(arbiter_.nextDeadline(), confirmed + ms(timing().duckRampMs));
-
+	/* The ramp's length after the confirmation, the listener may still hear it going down. */
 	now_ = confirmed + ms(timing().duckRampMs);
+	EXPECT_TRUE(update().empty());
+	EXPECT_FALSE(arbiter_.mayPlay(kNavigation));
+	EXPECT_EQ(arbiter_.nextDeadline(), heard);
+
+	/* One microsecond before it is heard in full it still waits. */
+	now_ = heard - 1;
+	EXPECT_TRUE(update().empty());
+	EXPECT_FALSE(arbiter_.mayPlay(kNavigation));
+	EXPECT_EQ(arbiter_.nextDeadline(), heard);
+
+	now_ = heard;
 	EXPECT_TRUE(update().empty());
 	EXPECT_TRUE(arbiter_.released(kNavigation));
 	EXPECT_TRUE(arbiter_.mayPlay(kNavigation));
@@ -307,14 +326,14 @@ TEST_F(ZoneArbiterTest, ConfirmOfAnotherGainDoesNotCount)
 	/* A value within the tolerance does. */
 	arbiter_.confirmGain(kMusic, 0.3f + 1e-4f, now_);
 	update();
-	EXPECT_EQ(arbiter_.nextDeadline(), now_ + ms(timing().duckRampMs));
+	EXPECT_EQ(arbiter_.nextDeadline(), now_ + heardIn());
 }
 
 TEST_F(ZoneArbiterTest, ConfirmOfAnotherStreamDoesNotCount)
 {
 	ASSERT_NO_FATAL_FAILURE(navigationOverMusic());
 	arbiter_.confirmGain(kNavigation, 0.3f, now_);
-	advance(ms(timing().duckRampMs));
+	advance(heardIn());
 	update();
 	EXPECT_FALSE(arbiter_.mayPlay(kNavigation));
 }
@@ -395,7 +414,7 @@ TEST_F(ZoneArbiterTest, NewStreamWaitsWhileSomethingInItsZoneGoesDown)
 	/* ...but the radio waits for the music too: the music is going down. */
 	EXPECT_FALSE(arbiter_.mayPlay(kRadio));
 	arbiter_.confirmGain(kMusic, 0.3f, now_);
-	advance(ms(timing().duckRampMs));
+	advance(heardIn());
 	update();
 	EXPECT_TRUE(arbiter_.mayPlay(kNavigation));
 	EXPECT_TRUE(arbiter_.mayPlay(kRadio));
@@ -436,7 +455,7 @@ TEST_F(ZoneArbiterTest, PromptDuringARestoreWaitsForTheNewDuck)
 	EXPECT_TRUE(hasCommand(commands, kMusic, 0.3f, timing().duckRampMs));
 	EXPECT_FALSE(arbiter_.mayPlay(kReroute));
 	arbiter_.confirmGain(kMusic, 0.3f, now_);
-	advance(ms(timing().duckRampMs));
+	advance(heardIn());
 	update();
 	EXPECT_TRUE(arbiter_.mayPlay(kReroute));
 }
@@ -579,7 +598,7 @@ TEST_F(ZoneArbiterTest, ReleasedStreamThatNeverRunsIsActiveForTheGraceOnly)
 {
 	ASSERT_NO_FATAL_FAILURE(navigationOverMusic());
 	arbiter_.confirmGain(kMusic, 0.3f, now_);
-	advance(ms(timing().duckRampMs));
+	advance(heardIn());
 	update();
 	ASSERT_TRUE(arbiter_.mayPlay(kNavigation));
 	const std::int64_t released = now_;
@@ -761,7 +780,7 @@ TEST_F(ZoneArbiterTest, AnnouncementInputDucksTheZonesItGoesTo)
 	EXPECT_TRUE(arbiter_.mayPlay(kOutputCabin));
 	EXPECT_TRUE(arbiter_.mayPlay(kOutputRearLeft));
 	arbiter_.confirmGain(kRearFilm, 0.2f, now_);
-	advance(ms(timing().duckRampMs));
+	advance(heardIn());
 	EXPECT_TRUE(update().empty());
 	EXPECT_TRUE(arbiter_.mayPlay(kInput));
 }
@@ -803,7 +822,7 @@ TEST_F(ZoneArbiterTest, EmergencyDucksTheFollowerInItsZoneWhileTheInputKeepsDeci
 	EXPECT_TRUE(hasCommand(commands, kRearFilm, 0.2f, timing().duckRampMs));
 	arbiter_.confirmGain(kMusic, 0.2f, now_);
 	arbiter_.confirmGain(kRearFilm, 0.2f, now_);
-	advance(ms(timing().duckRampMs));
+	advance(heardIn());
 	update();
 	ASSERT_TRUE(arbiter_.mayPlay(kInput));
 	arbiter_.setRunning(kInput, true, now_);
@@ -828,11 +847,11 @@ TEST_F(ZoneArbiterTest, EmergencyDucksTheFollowerInItsZoneWhileTheInputKeepsDeci
 	EXPECT_TRUE(arbiter_.mayPlay(kInput));
 	EXPECT_FALSE(arbiter_.mayPlay(kEmergency));
 	arbiter_.confirmGain(kOutputCabin, 0.1f, now_);
-	advance(ms(timing().duckRampMs));
+	advance(heardIn());
 	update();
 	EXPECT_FALSE(arbiter_.mayPlay(kEmergency));
 	arbiter_.confirmGain(kMusic, 0.1f, now_);
-	advance(ms(timing().duckRampMs));
+	advance(heardIn());
 	update();
 	EXPECT_TRUE(arbiter_.mayPlay(kEmergency));
 	arbiter_.setRunning(kEmergency, true, now_);
@@ -973,7 +992,7 @@ TEST_F(ZoneArbiterTest, ZoneFactorScalesTheOthersOfItsZoneOnly)
 	/* The verdict is the policy's; the factor is no verdict. */
 	EXPECT_EQ(arbiter_.verdict(kMusic), RoleVerdict{});
 	arbiter_.confirmGain(kMusic, 0.25f, now_);
-	advance(ms(timing().duckRampMs));
+	advance(heardIn());
 	EXPECT_TRUE(update().empty());
 
 	/* An emergency in the cabin: the music goes to its duck times the factor. */
@@ -985,7 +1004,7 @@ TEST_F(ZoneArbiterTest, ZoneFactorScalesTheOthersOfItsZoneOnly)
 	EXPECT_TRUE(noCommandFor(commands, kRearFilm));
 	EXPECT_EQ(arbiter_.verdict(kMusic), duck(0.1f, "Emergency"));
 	arbiter_.confirmGain(kMusic, 0.1f * 0.25f, now_);
-	advance(ms(timing().duckRampMs));
+	advance(heardIn());
 	EXPECT_TRUE(update().empty());
 	ASSERT_TRUE(arbiter_.mayPlay(kEmergency));
 	arbiter_.setRunning(kEmergency, true, now_);
@@ -1043,7 +1062,7 @@ TEST_F(ZoneArbiterTest, LoweringFactorHoldsANewEmergencyUntilTheOthersAreDown)
 	/* The duck alone is no confirmation: the factor's gain must be in effect. */
 	advance(ms(5));
 	arbiter_.confirmGain(kMusic, 0.1f, now_);
-	advance(ms(timing().duckRampMs));
+	advance(heardIn());
 	EXPECT_TRUE(update().empty());
 	EXPECT_FALSE(arbiter_.mayPlay(kEmergency));
 
@@ -1051,11 +1070,11 @@ TEST_F(ZoneArbiterTest, LoweringFactorHoldsANewEmergencyUntilTheOthersAreDown)
 	const std::int64_t confirmed = now_;
 	EXPECT_TRUE(update().empty());
 	EXPECT_FALSE(arbiter_.mayPlay(kEmergency));
-	EXPECT_EQ(arbiter_.nextDeadline(), confirmed + ms(timing().duckRampMs));
-	now_ = confirmed + ms(timing().duckRampMs) - 1;
+	EXPECT_EQ(arbiter_.nextDeadline(), confirmed + heardIn());
+	now_ = confirmed + heardIn() - 1;
 	update();
 	EXPECT_FALSE(arbiter_.mayPlay(kEmergency));
-	now_ = confirmed + ms(timing().duckRampMs);
+	now_ = confirmed + heardIn();
 	update();
 	EXPECT_TRUE(arbiter_.mayPlay(kEmergency));
 	EXPECT_TRUE(arbiter_.floors(now_).at(kCabin).released);
@@ -1068,7 +1087,7 @@ TEST_F(ZoneArbiterTest, FactorOneRemovesIt)
 	arbiter_.setZoneFactor(kCabin, 0.0f);
 	ASSERT_TRUE(hasCommand(update(), kMusic, 0.0f, timing().duckRampMs));
 	arbiter_.confirmGain(kMusic, 0.0f, now_);
-	advance(ms(timing().duckRampMs));
+	advance(heardIn());
 	update();
 	ASSERT_TRUE(arbiter_.mayPlay(kEmergency));
 	arbiter_.setRunning(kEmergency, true, now_);
@@ -1149,7 +1168,7 @@ TEST_F(ZoneArbiterTest, GenerationCountsPublishedChanges)
 	EXPECT_FALSE(changed()) << "still waiting";
 	arbiter_.confirmGain(kMusic, 0.3f, now_);
 	EXPECT_FALSE(changed()) << "confirm alone";
-	advance(ms(timing().duckRampMs));
+	advance(heardIn());
 	update();
 	EXPECT_TRUE(changed()) << "the navigation's release";
 
