@@ -33,6 +33,8 @@ struct Options {
 	double pauseAfter = 0.0;
 	/* Write silence after this long, staying connected and running. */
 	double silentAfter = 0.0;
+	/* Write silence for this long before the tone. */
+	double silentFirst = 0.0;
 	std::vector<std::pair<std::string, std::string>> props;
 };
 
@@ -53,11 +55,12 @@ void usage(FILE *out)
 		     "usage: cabin-tone [--remote NAME] [--freq HZ] [--amplitude A] "
 		     "[--channels N] [--rate HZ]\n"
 		     "                  [--seconds S] [--pause-after S] [--silent-after S] "
-		     "[KEY=VALUE ...]\n"
+		     "[--silent-first S] [KEY=VALUE ...]\n"
 		     "Plays a sine tone as a playback stream; KEY=VALUE become node properties.\n"
 		     "--pause-after pauses the stream after S seconds of tone and keeps it "
 		     "connected.\n"
-		     "--silent-after writes silence after S seconds of tone, still running.\n");
+		     "--silent-after writes silence after S seconds of tone, still running.\n"
+		     "--silent-first writes silence for S seconds before the tone.\n");
 }
 
 /* \context data thread: fills one buffer, no allocation. */
@@ -77,8 +80,9 @@ void onProcess(void *data)
 	if (buffer->requested && buffer->requested < frames)
 		frames = static_cast<std::uint32_t>(buffer->requested);
 	const bool silent =
-		player->options.silentAfter > 0 &&
-		player->framesWritten >= player->options.silentAfter * player->options.rate;
+		(player->options.silentAfter > 0 &&
+		 player->framesWritten >= player->options.silentAfter * player->options.rate) ||
+		player->framesWritten < player->options.silentFirst * player->options.rate;
 	for (std::uint32_t i = 0; i < frames; i++) {
 		float value = silent ? 0.0f : player->tone->next();
 		for (int c = 0; c < channels; c++)
@@ -146,7 +150,7 @@ bool parseArgs(int argc, char **argv, Options &options)
 				return false;
 		} else if (arg == "--freq" || arg == "--amplitude" || arg == "--seconds" ||
 			   arg == "--pause-after" || arg == "--silent-after" ||
-			   arg == "--channels" || arg == "--rate") {
+			   arg == "--silent-first" || arg == "--channels" || arg == "--rate") {
 			if (!(value = next(arg.c_str())))
 				return false;
 			char *end = nullptr;
@@ -166,6 +170,8 @@ bool parseArgs(int argc, char **argv, Options &options)
 				options.pauseAfter = number;
 			else if (arg == "--silent-after")
 				options.silentAfter = number;
+			else if (arg == "--silent-first")
+				options.silentFirst = number;
 			else if (arg == "--channels")
 				options.channels = static_cast<int>(number);
 			else

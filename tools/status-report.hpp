@@ -96,7 +96,8 @@ struct AnnouncementZoneReport {
 	std::string zone;
 	/* The device it played on, "" when none. */
 	std::string device;
-	std::string state; /* "waiting", "playing", "done", "no-device" or "lost" */
+	/* "waiting", "playing", "done", "no-device", "lost", "silent" or "muted" */
+	std::string state;
 	/* Microseconds, CLOCK_REALTIME. */
 	std::optional<std::int64_t> started;
 	std::optional<std::int64_t> ended;

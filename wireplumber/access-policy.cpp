@@ -134,7 +134,18 @@ std::uint32_t AccessPolicy::nodePermissions(const ClientState &client, std::uint
 	case ClientRole::Seat:
 		break;
 	}
-	return !client.seat.empty() && model_.seatMaySee(client.seat, *node) ? kOwn : kNone;
+	if (client.seat.empty() || !model_.seatMaySee(client.seat, *node))
+		return kNone;
+	/*
+	 * An announcement's output in the seat's zone, and a level probe on one
+	 * of its streams, are the car's: seen, never muted, turned down or
+	 * destroyed by a passenger.
+	 */
+	if (model_.ownedBySessionManager(*node) &&
+	    (node->props.contains(kNodeAnnouncementProperty) ||
+	     node->props.contains(kNodeProbeProperty)))
+		return kSee;
+	return kOwn;
 }
 
 std::uint32_t AccessPolicy::permissions(const ClientState &client, std::uint32_t id) const

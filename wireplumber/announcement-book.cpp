@@ -67,6 +67,10 @@ const char *toString(DeliveryState state)
 		return "no-device";
 	case DeliveryState::Lost:
 		return "lost";
+	case DeliveryState::Silent:
+		return "silent";
+	case DeliveryState::Muted:
+		return "muted";
 	}
 	return "waiting";
 }
@@ -242,6 +246,19 @@ void AnnouncementBook::setOutputRunning(std::uint32_t id, std::string_view zoneN
 			updateZone(*announcement, zone, now);
 }
 
+void AnnouncementBook::setOutputHeard(std::uint32_t id, std::string_view zoneName, bool heard,
+				      bool deviceMuted)
+{
+	Announcement *announcement = findMutable(id);
+	if (!announcement)
+		return;
+	for (ZoneDelivery &zone : announcement->zones)
+		if (zone.zone == zoneName) {
+			zone.heard = heard;
+			zone.deviceMuted = deviceMuted;
+		}
+}
+
 void AnnouncementBook::outputLost(std::uint32_t id, std::string_view zoneName, std::int64_t now)
 {
 	Announcement *announcement = findMutable(id);
@@ -266,7 +283,10 @@ bool AnnouncementBook::removeStream(std::uint32_t stream, std::int64_t now)
 	Announcement &announcement = *findMutable(found->id);
 	for (ZoneDelivery &zone : announcement.zones) {
 		if (zone.state == DeliveryState::Playing) {
-			zone.state = DeliveryState::Done;
+			/* Unheard by a probe that listened, it was not heard there. */
+			zone.state = zone.heard == false ? DeliveryState::Silent
+				     : zone.deviceMuted	 ? DeliveryState::Muted
+							 : DeliveryState::Done;
 			zone.ended = now;
 		} else if (zone.state == DeliveryState::Waiting) {
 			/* The announcement ended before this zone ever heard it. */

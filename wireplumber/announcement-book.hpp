@@ -30,7 +30,12 @@ inline constexpr const char *kNodeAnnouncementProperty = "cabin.announcement.id"
 inline constexpr const char *kNodeAnnouncementClientProperty = "cabin.announcement.client";
 
 enum class AnnouncementState { Waiting, Playing, Done, Refused };
-enum class DeliveryState { Waiting, Playing, Done, NoDevice, Lost };
+/*
+ * Silent: its output ran but carried no sound (a level probe listened);
+ * Muted: it carried sound, but the zone's device was muted or at zero
+ * when the announcement ended.
+ */
+enum class DeliveryState { Waiting, Playing, Done, NoDevice, Lost, Silent, Muted };
 
 const char *toString(AnnouncementState state);
 const char *toString(DeliveryState state);
@@ -41,6 +46,9 @@ struct ZoneDelivery {
 	std::string device;
 	std::uint32_t deviceId = 0;
 	DeliveryState state = DeliveryState::Waiting;
+	/* What module-cabin heard in the zone, if it listened (see setOutputHeard). */
+	std::optional<bool> heard;
+	bool deviceMuted = false;
 	/* Wall-clock microseconds. */
 	std::optional<std::int64_t> started;
 	std::optional<std::int64_t> ended;
@@ -97,6 +105,12 @@ public:
 	/* A zone's output runs on its device, or stopped running. */
 	void setOutputRunning(std::uint32_t id, std::string_view zone, bool running,
 			      std::int64_t now);
+	/*
+	 * What a zone got, as the announcement ends: whether its output
+	 * carried sound, and whether its device was muted or at zero. Its
+	 * delivery is then `done` only if it was heard and not muted.
+	 */
+	void setOutputHeard(std::uint32_t id, std::string_view zone, bool heard, bool deviceMuted);
 	/* A zone's output went away while the announcement lasted. */
 	void outputLost(std::uint32_t id, std::string_view zone, std::int64_t now);
 	/* The announcer's stream went away: the announcement is over. */

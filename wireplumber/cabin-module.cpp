@@ -33,6 +33,10 @@ constexpr int kRampSteps = 300;
 constexpr int kRampRate = 48000;
 /* PipeWire's own metadata with the clock's settings (`clock.quantum`, ...). */
 constexpr const char *kClockSettingsName = "settings";
+/* The WirePlumber state file of the remembered volumes (docs/module-cabin.md#volume-memory). */
+constexpr const char *kVolumeStateName = "cabin-volumes";
+/* How long after restoring a volume its node's echoes may still carry the old one. */
+constexpr std::int64_t kRestoreEchoUsec = 500 * 1000;
 /* The WirePlumber state file of the Bluetooth bindings (address = seat). */
 constexpr const char *kBluetoothStateName = "cabin-bluetooth";
 /* Marks the metadata objects module-cabin exports itself. */
@@ -68,6 +72,33 @@ Properties objectProperties(gpointer object)
 guint32 boundId(gpointer proxy)
 {
 	return wp_proxy_get_bound_id(WP_PROXY(proxy));
+}
+
+/* A node's mute and channel volumes from its cached Props; false when it has none. */
+bool readVolume(WpNode *node, bool &mute, std::vector<float> &volumes)
+{
+	g_autoptr(WpIterator) it =
+		wp_pipewire_object_enum_params_sync(WP_PIPEWIRE_OBJECT(node), "Props", nullptr);
+	g_auto(GValue) item = G_VALUE_INIT;
+	for (; it && wp_iterator_next(it, &item); g_value_unset(&item)) {
+		auto *pod = static_cast<WpSpaPod *>(g_value_get_boxed(&item));
+		g_autoptr(WpSpaPod) channelVolumes = nullptr;
+		gboolean muted = FALSE;
+		if (!wp_spa_pod_get_object(pod, nullptr, "mute", "?b", &muted, "channelVolumes",
+					   "?P", &channelVolumes, nullptr) ||
+		    !channelVolumes)
+			continue;
+		float values[SPA_AUDIO_MAX_CHANNELS];
+		std::uint32_t n =
+			spa_pod_copy_array(wp_spa_pod_get_spa_pod(channelVolumes), SPA_TYPE_Float,
+					   values, SPA_AUDIO_MAX_CHANNELS);
+		if (n == 0)
+			continue;
+		mute = muted;
+		volumes.assign(values, values + n);
+		return true;
+	}
+	return false;
 }
 
 ObjectKind kindOf(WpGlobalProxy *global)
@@ -128,6 +159,7 @@ void CabinModule::enable(WpTransition *transition)
 
 	watchLogin();
 	loadBluetoothBindings();
+	loadVolumes();
 
 	pending_ = 4 + static_cast<int>(model_.config().seats.size());
 	metadata_ = wp_impl_metadata_new_full(core_, kMetadataName, ownMetadataProperties());
@@ -187,7 +219,7 @@ void CabinModule::disable()
 	/* A device must not stay raised for an emergency that nobody will end. */
 	for (const auto &[zone, override] : floorOverrides_)
 		if (override.applied && nodes_)
-			setDeviceVolume(override.device, override.mute, override.volumes);
+			setNodeVolume(override.device, override.mute, override.volumes);
 	floorOverrides_.clear();
 	for (GSource *watch : loginWatches_) {
 		g_source_destroy(watch);
@@ -197,10 +229,13 @@ void CabinModule::disable()
 	model_.setLoginLookup({});
 	model_.setDeviceSeatLookup({});
 	probes_.clear();
+	outputProbes_.clear();
 	if (probeCore_)
 		pw_core_disconnect(probeCore_);
 	probeCore_ = nullptr;
 	probeCandidates_.clear();
+	seenVolumes_.clear();
+	restoreOnFirstVolume_.clear();
 	if (probeTimer_) {
 		g_source_destroy(probeTimer_);
 		g_clear_pointer(&probeTimer_, g_source_unref);
@@ -218,6 +253,14 @@ void CabinModule::disable()
 	settingsSubscription_ = 0;
 	g_clear_object(&settings_);
 	g_clear_object(&bluetoothState_);
+	if (volumeState_) {
+		/* A change in the last second would otherwise be lost with its timer. */
+		g_autoptr(WpProperties) props = wp_properties_new_empty();
+		for (const auto &[key, value] : volumes_.entries())
+			wp_properties_set(props, key.c_str(), value.c_str());
+		wp_state_save(volumeState_, props, nullptr);
+	}
+	g_clear_object(&volumeState_);
 	if (clients_)
 		g_signal_handlers_disconnect_by_data(clients_, this);
 	if (nodes_) {
@@ -483,6 +526,11 @@ void CabinModule::onNodeAdded(WpObjectManager *, WpNode *node, gpointer self)
 	if (state && state->role != NodeRole::Other)
 		wp_info_object(module->plugin_, "node %u '%s' -> seat '%s' zone '%s'", state->id,
 			       state->name.c_str(), state->seat.c_str(), state->zone.c_str());
+	g_signal_connect(node, "params-changed", G_CALLBACK(onNodeParamsChanged), self);
+	if (state && (module->ready_ || state->role == NodeRole::Device))
+		module->restoreOnFirstVolume_.insert(state->id);
+	if (state)
+		module->followVolume(node, *state);
 	if (state && !module->addAnnouncementNode(*state, node))
 		module->addToArbiter(*state, node);
 	/*
@@ -505,7 +553,10 @@ void CabinModule::onNodeRemoved(WpObjectManager *, WpNode *node, gpointer self)
 	module->removeAnnouncementNode(boundId(node));
 	module->arbiter_.removeStream(boundId(node));
 	module->probes_.erase(boundId(node));
+	module->outputProbes_.erase(boundId(node));
 	module->probeCandidates_.erase(boundId(node));
+	module->seenVolumes_.erase(boundId(node));
+	module->restoreOnFirstVolume_.erase(boundId(node));
 	module->model_.removeNode(boundId(node));
 	if (module->shares_.removeStream(boundId(node)))
 		wp_info_object(module->plugin_, "stream %u went away: its shares end",
@@ -877,7 +928,6 @@ void CabinModule::addToArbiter(const NodeState &node, WpNode *proxy)
 void CabinModule::followNode(WpNode *proxy)
 {
 	g_signal_connect(proxy, "state-changed", G_CALLBACK(onNodeStateChanged), this);
-	g_signal_connect(proxy, "params-changed", G_CALLBACK(onNodeParamsChanged), this);
 }
 
 void CabinModule::onNodeStateChanged(WpNode *node, WpNodeState, WpNodeState state, gpointer self)
@@ -942,6 +992,9 @@ bool CabinModule::addAnnouncementNode(const NodeState &node, WpNode *proxy)
 			sendPermissionUpdates();
 		} else if (node.role == NodeRole::Stream && !node.zone.empty()) {
 			fan->second->outputs[node.zone] = node.id;
+			/* The report says a zone heard it only if its output carried sound. */
+			if (std::unique_ptr<LevelProbe> probe = createLevelProbe(node))
+				outputProbes_[node.id] = std::move(probe);
 			arbiter_.addStream(node.id, announcement->role, {node.zone},
 					   announcement->stream);
 			followNode(proxy);
@@ -986,6 +1039,9 @@ void CabinModule::removeAnnouncementNode(std::uint32_t id)
 	gint64 now = g_get_real_time();
 	if (const Announcement *announcement = announcements_.findByStream(id)) {
 		std::uint32_t announcementId = announcement->id;
+		if (auto fan = fanOuts_.find(announcementId); fan != fanOuts_.end())
+			for (const auto &[zone, output] : fan->second->outputs)
+				reportOutput(*announcement, zone, output);
 		announcements_.removeStream(id, now);
 		fanOuts_.erase(announcementId);
 		wp_info_object(plugin_, "announcement %u: over", announcementId);
@@ -1004,6 +1060,34 @@ void CabinModule::removeAnnouncementNode(std::uint32_t id)
 	}
 	if (node->role == NodeRole::Stream)
 		announcements_.outputLost(*announcement, node->zone, now);
+}
+
+void CabinModule::reportOutput(const Announcement &announcement, const std::string &zone,
+			       std::uint32_t output)
+{
+	auto probe = outputProbes_.find(output);
+	if (probe == outputProbes_.end())
+		return;
+	bool deviceMuted = false;
+	for (const ZoneDelivery &delivery : announcement.zones) {
+		g_autoptr(WpNode) device =
+			delivery.zone == zone && delivery.deviceId
+				? static_cast<WpNode *>(wp_object_manager_lookup(
+					  nodes_, WP_TYPE_NODE, WP_CONSTRAINT_TYPE_G_PROPERTY,
+					  "bound-id", "=u", delivery.deviceId, nullptr))
+				: nullptr;
+		SavedVolume volume;
+		if (device && readVolume(device, volume.mute, volume.channelVolumes))
+			deviceMuted = volume.mute ||
+				      *std::max_element(volume.channelVolumes.begin(),
+							volume.channelVolumes.end()) <= 0.0f;
+	}
+	bool heard = probe->second->heard.load(std::memory_order_relaxed);
+	if (!heard || deviceMuted)
+		wp_notice_object(plugin_, "announcement %u: zone %s %s", announcement.id,
+				 zone.c_str(),
+				 !heard ? "got no sound from its output" : "has its device muted");
+	announcements_.setOutputHeard(announcement.id, zone, heard, deviceMuted);
 }
 
 CabinModule::FanOut::~FanOut()
@@ -1156,6 +1240,10 @@ void CabinModule::onNodeParamsChanged(WpPipewireObject *node, const gchar *id, g
 		if (wp_spa_pod_get_object(pod, nullptr, "volume", "?f", &volume, nullptr))
 			module->arbiter_.confirmGain(boundId(node), volume, g_get_monotonic_time());
 	}
+	if (const NodeState *state = module->model_.node(boundId(node))) {
+		module->confirmFloor(*state, WP_NODE(node));
+		module->followVolume(WP_NODE(node), *state);
+	}
 	module->commit();
 }
 
@@ -1198,43 +1286,11 @@ void CabinModule::sendGain(const GainCommand &command)
 		       arbiter_.verdict(command.node).by.c_str());
 }
 
-namespace {
-
-/* A device's mute and channel volumes from its cached Props; false when it has none. */
-bool readDeviceVolume(WpNode *node, bool &mute, std::vector<float> &volumes)
-{
-	g_autoptr(WpIterator) it =
-		wp_pipewire_object_enum_params_sync(WP_PIPEWIRE_OBJECT(node), "Props", nullptr);
-	g_auto(GValue) item = G_VALUE_INIT;
-	for (; it && wp_iterator_next(it, &item); g_value_unset(&item)) {
-		auto *pod = static_cast<WpSpaPod *>(g_value_get_boxed(&item));
-		g_autoptr(WpSpaPod) channelVolumes = nullptr;
-		gboolean muted = FALSE;
-		if (!wp_spa_pod_get_object(pod, nullptr, "mute", "?b", &muted, "channelVolumes",
-					   "?P", &channelVolumes, nullptr) ||
-		    !channelVolumes)
-			continue;
-		float values[SPA_AUDIO_MAX_CHANNELS];
-		std::uint32_t n =
-			spa_pod_copy_array(wp_spa_pod_get_spa_pod(channelVolumes), SPA_TYPE_Float,
-					   values, SPA_AUDIO_MAX_CHANNELS);
-		if (n == 0)
-			continue;
-		mute = muted;
-		volumes.assign(values, values + n);
-		return true;
-	}
-	return false;
-}
-
-} // namespace
-
-void CabinModule::setDeviceVolume(std::uint32_t device, bool mute,
-				  const std::vector<float> &volumes)
+void CabinModule::setNodeVolume(std::uint32_t id, bool mute, const std::vector<float> &volumes)
 {
 	g_autoptr(WpNode) node = static_cast<WpNode *>(
 		wp_object_manager_lookup(nodes_, WP_TYPE_NODE, WP_CONSTRAINT_TYPE_G_PROPERTY,
-					 "bound-id", "=u", device, nullptr));
+					 "bound-id", "=u", id, nullptr));
 	if (!node)
 		return;
 	g_autoptr(WpSpaPodBuilder) builder =
@@ -1255,11 +1311,12 @@ void CabinModule::prepareFloors(const std::map<std::string, ZoneArbiter::FloorRe
 			continue;
 		}
 		if (it->second.applied)
-			setDeviceVolume(it->second.device, it->second.mute, it->second.volumes);
+			setNodeVolume(it->second.device, it->second.mute, it->second.volumes);
 		wp_info_object(plugin_,
 			       "zone %s: emergency over; device %u back to the user's volume",
 			       it->first.c_str(), it->second.device);
 		arbiter_.setZoneFactor(it->first, 1.0f);
+		arbiter_.setFloorPending(it->first, false);
 		it = floorOverrides_.erase(it);
 	}
 	for (const auto &[zone, request] : floors) {
@@ -1272,7 +1329,7 @@ void CabinModule::prepareFloors(const std::map<std::string, ZoneArbiter::FloorRe
 					 "bound-id", "=u", *device, nullptr))
 			       : nullptr;
 		FloorOverride override;
-		if (!node || !readDeviceVolume(node, override.mute, override.volumes))
+		if (!node || !readVolume(node, override.mute, override.volumes))
 			continue;
 		float level = override.mute ? 0.0f
 					    : *std::max_element(override.volumes.begin(),
@@ -1289,19 +1346,39 @@ void CabinModule::prepareFloors(const std::map<std::string, ZoneArbiter::FloorRe
 			       zone.c_str(), *device, level, override.mute ? " (muted)" : "",
 			       request.floor);
 		floorOverrides_[zone] = std::move(override);
+		/* The emergency waits until the raised device is heard, not only sent. */
+		arbiter_.setFloorPending(zone, true);
 	}
 }
 
 void CabinModule::applyFloors(const std::map<std::string, ZoneArbiter::FloorRequest> &floors)
 {
-	/* Once the emergency is released, the others being down already. */
+	/* Once the others are down: the emergency starts when the raise is heard. */
 	for (auto &[zone, override] : floorOverrides_) {
 		auto request = floors.find(zone);
 		if (override.applied || request == floors.end() || !request->second.released)
 			continue;
-		setDeviceVolume(override.device, false,
-				std::vector<float>(override.volumes.size(), override.floor));
+		setNodeVolume(override.device, false,
+			      std::vector<float>(override.volumes.size(), override.floor));
 		override.applied = true;
+		arbiter_.floorRaised(zone, g_get_monotonic_time());
+	}
+}
+
+void CabinModule::confirmFloor(const NodeState &device, WpNode *proxy)
+{
+	for (const auto &[zone, override] : floorOverrides_) {
+		SavedVolume volume;
+		if (override.device != device.id || !override.applied ||
+		    !readVolume(proxy, volume.mute, volume.channelVolumes) || volume.mute ||
+		    *std::max_element(volume.channelVolumes.begin(), volume.channelVolumes.end()) <
+			    override.floor - 1e-3f)
+			continue;
+		wp_info_object(plugin_,
+			       "zone %s: device %u is raised to the emergency's floor; it starts "
+			       "once that is heard",
+			       zone.c_str(), device.id);
+		arbiter_.confirmFloor(zone, g_get_monotonic_time());
 	}
 }
 
@@ -1342,8 +1419,10 @@ void CabinModule::onProbeProcess(void *data)
 		float peak = 0.0f;
 		for (std::uint32_t i = 0; i < size / sizeof(float); i++)
 			peak = std::max(peak, std::fabs(samples[i]));
-		if (peak > kSoundThreshold)
+		if (peak > kSoundThreshold) {
 			probe->lastSound.store(monotonicUsec(), std::memory_order_relaxed);
+			probe->heard.store(true, std::memory_order_relaxed);
+		}
 	}
 	pw_stream_queue_buffer(probe->pwStream, buffer);
 }
@@ -1495,6 +1574,65 @@ bool CabinModule::mayPlay(std::uint32_t streamId)
 		return true;
 	arbitrate();
 	return arbiter_.mayPlay(streamId);
+}
+
+void CabinModule::loadVolumes()
+{
+	volumeState_ = wp_state_new(kVolumeStateName);
+	std::map<std::string, std::string> saved;
+	g_autoptr(WpProperties) props = wp_state_load(volumeState_);
+	g_autoptr(WpIterator) it = wp_properties_new_iterator(props);
+	g_auto(GValue) item = G_VALUE_INIT;
+	for (; wp_iterator_next(it, &item); g_value_unset(&item)) {
+		auto *entry = static_cast<WpPropertiesItem *>(g_value_get_boxed(&item));
+		saved[wp_properties_item_get_key(entry)] = wp_properties_item_get_value(entry);
+	}
+	for (const std::string &message : volumes_.load(saved))
+		wp_warning_object(plugin_, "%s (in %s)", message.c_str(),
+				  wp_state_get_location(volumeState_));
+}
+
+void CabinModule::followVolume(WpNode *proxy, const NodeState &node)
+{
+	std::optional<std::string> key = volumes_.keyOf(node);
+	SavedVolume volume;
+	if (!key || !readVolume(proxy, volume.mute, volume.channelVolumes))
+		return;
+	auto [seen, first] = seenVolumes_.try_emplace(node.id, SeenVolume{volume, 0});
+	if (first) {
+		std::optional<SavedVolume> saved = volumes_.recall(*key);
+		std::optional<SavedVolume> fitted =
+			saved && restoreOnFirstVolume_.erase(node.id)
+				? fitChannels(*saved, volume.channelVolumes.size())
+				: std::nullopt;
+		if (!fitted || *fitted == volume)
+			return;
+		wp_info_object(plugin_, "node %u '%s': volume %s as remembered for %s", node.id,
+			       node.name.c_str(), fitted->toJson().c_str(), key->c_str());
+		seen->second = {*fitted, g_get_monotonic_time() + kRestoreEchoUsec};
+		setNodeVolume(node.id, fitted->mute, fitted->channelVolumes);
+		return;
+	}
+	if (volume == seen->second.volume) {
+		seen->second.restoring = 0;
+		return;
+	}
+	/* Echoes from before a restore took effect are not the user's. */
+	if (g_get_monotonic_time() < seen->second.restoring)
+		return;
+	seen->second = {volume, 0};
+	/* A device raised to an emergency's floor is not at the user's volume. */
+	for (const auto &[zone, override] : floorOverrides_)
+		if (override.device == node.id)
+			return;
+	if (!volumes_.remember(*key, volume))
+		return;
+	wp_debug_object(plugin_, "node %u: remembering %s for %s", node.id, volume.toJson().c_str(),
+			key->c_str());
+	g_autoptr(WpProperties) props = wp_properties_new_empty();
+	for (const auto &[entry, value] : volumes_.entries())
+		wp_properties_set(props, entry.c_str(), value.c_str());
+	wp_state_save_after_timeout(volumeState_, core_, props);
 }
 
 void CabinModule::loadBluetoothBindings()

@@ -29,6 +29,7 @@
 #include "seat-inbox.hpp"
 #include "seat-zone-model.hpp"
 #include "share-book.hpp"
+#include "volume-memory.hpp"
 #include "zone-arbiter.hpp"
 
 namespace cabin {
@@ -95,6 +96,9 @@ private:
 	bool addAnnouncementNode(const NodeState &node, WpNode *proxy);
 	void noteRunning(std::uint32_t id, bool running);
 	void removeAnnouncementNode(std::uint32_t id);
+	/* Tells the book whether \a zone's output of an ending announcement carried sound. */
+	void reportOutput(const Announcement &announcement, const std::string &zone,
+			  std::uint32_t output);
 	struct FanOut;
 	std::unique_ptr<FanOut> loadFanOut(const Announcement &announcement);
 	void checkFanOutReady(std::uint32_t announcement, bool givingUp = false);
@@ -106,7 +110,9 @@ private:
 	/* Emergency floors: a quiet or muted device is raised while an emergency plays there. */
 	void prepareFloors(const std::map<std::string, ZoneArbiter::FloorRequest> &floors);
 	void applyFloors(const std::map<std::string, ZoneArbiter::FloorRequest> &floors);
-	void setDeviceVolume(std::uint32_t device, bool mute, const std::vector<float> &volumes);
+	void setNodeVolume(std::uint32_t node, bool mute, const std::vector<float> &volumes);
+	/* A raised device reported its new volume: the emergency may start once it is heard. */
+	void confirmFloor(const NodeState &device, WpNode *proxy);
 	/* Level probes: whether a running stream that ducks others still makes sound. */
 	struct LevelProbe;
 	void syncLevelProbes();
@@ -121,6 +127,15 @@ private:
 	StateExtras stateExtras() const;
 	void admitSessionManager(WpClient *client);
 	void handleRequests();
+	/* Loads the remembered volumes from WirePlumber's state. */
+	void loadVolumes();
+	/*
+	 * Follows a node's own volume: the first time it is seen, a new stream
+	 * or a device gets the volume its seat (or it) had last; after that, a
+	 * change is remembered. Streams already there when module-cabin starts
+	 * keep theirs.
+	 */
+	void followVolume(WpNode *proxy, const NodeState &node);
 	/* Loads the Bluetooth bindings from WirePlumber's state. */
 	void loadBluetoothBindings();
 	/* Places Bluetooth devices after a binding changed, and saves the bindings. */
@@ -155,6 +170,23 @@ private:
 	/* The book's bindings generation last placed and saved. */
 	std::uint64_t bluetoothBindingsApplied_ = 0;
 	RolePolicy roles_;
+	/* Volumes and mutes, per seat (docs/module-cabin.md#volume-memory), and where they are
+	 * kept. */
+	VolumeMemory volumes_{model_, roles_};
+	WpState *volumeState_ = nullptr;
+	/*
+	 * Each node's own volume as last seen, so that only a change of it is
+	 * remembered, not every Props echo (Cabin's gains, another stream's).
+	 * After a restore, echoes still carrying the old volume are ignored
+	 * until `restoring` (monotonic us).
+	 */
+	struct SeenVolume {
+		SavedVolume volume;
+		std::int64_t restoring = 0;
+	};
+	std::map<std::uint32_t, SeenVolume> seenVolumes_;
+	/* Nodes whose volume is restored once first seen (their Props may come later). */
+	std::set<std::uint32_t> restoreOnFirstVolume_;
 	ZoneArbiter arbiter_{roles_};
 	AnnouncementBook announcements_{model_, roles_};
 	/*
@@ -195,10 +227,14 @@ private:
 		struct spa_hook listener = {};
 		/* Monotonic microseconds of the last buffer above the threshold. */
 		std::atomic<std::int64_t> lastSound{0};
+		/* Whether any buffer was above the threshold. */
+		std::atomic<bool> heard{false};
 		bool silent = false;
 		~LevelProbe();
 	};
 	std::map<std::uint32_t, std::unique_ptr<LevelProbe>> probes_;
+	/* A probe on each announcement output, by output id: whether its zone got any sound. */
+	std::map<std::uint32_t, std::unique_ptr<LevelProbe>> outputProbes_;
 	/* Streams that get a probe once released: seat streams of a class above the lowest. */
 	std::set<std::uint32_t> probeCandidates_;
 	GSource *probeTimer_ = nullptr;

@@ -182,10 +182,63 @@ std::map<std::string, ZoneArbiter::FloorRequest> ZoneArbiter::floors(std::int64_
 		for (const std::string &zone : stream.zones) {
 			FloorRequest &request = result[zone];
 			request.floor = std::max(request.floor, role->floor);
-			request.released = request.released && !leader->held;
+			request.released =
+				request.released && (!leader->held || leader->awaitingFloor);
 		}
 	}
 	return result;
+}
+
+void ZoneArbiter::setFloorPending(const std::string &zone, bool pending)
+{
+	if (!pending)
+		pendingFloors_.erase(zone);
+	else
+		pendingFloors_.try_emplace(zone);
+}
+
+void ZoneArbiter::floorRaised(const std::string &zone, std::int64_t now)
+{
+	auto it = pendingFloors_.find(zone);
+	if (it == pendingFloors_.end() || it->second.raisedAt)
+		return;
+	it->second.raisedAt = now;
+	/* Released without the device's word, at the latest. */
+	earliest(deadline_, now + ms(timing_.confirmTimeoutMs));
+}
+
+void ZoneArbiter::confirmFloor(const std::string &zone, std::int64_t now)
+{
+	auto it = pendingFloors_.find(zone);
+	if (it != pendingFloors_.end() && it->second.raisedAt && !it->second.settlesAt)
+		/* Heard raised once the device's next cycle is played, as for a gain. */
+		it->second.settlesAt = now + 2 * timing_.periodUs;
+}
+
+bool ZoneArbiter::floorSettled(const Stream &stream, std::int64_t now,
+			       std::optional<std::int64_t> *until) const
+{
+	const RoleClass *role = policy_.find(stream.role);
+	if (!role || role->floor <= 0.0f)
+		return true;
+	bool settled = true;
+	for (const std::string &zone : stream.zones) {
+		auto it = pendingFloors_.find(zone);
+		if (it == pendingFloors_.end())
+			continue;
+		/* Not raised yet: the caller raises it once this stream waits only for it. */
+		if (!it->second.raisedAt) {
+			settled = false;
+			continue;
+		}
+		std::int64_t when = it->second.settlesAt.value_or(*it->second.raisedAt +
+								  ms(timing_.confirmTimeoutMs));
+		if (now >= when)
+			continue;
+		settled = false;
+		earliest(*until, when);
+	}
+	return settled;
 }
 
 std::vector<GainCommand> ZoneArbiter::update(std::int64_t now)
@@ -246,9 +299,16 @@ std::vector<GainCommand> ZoneArbiter::update(std::int64_t now)
 				earliest(deadline_, *until);
 			}
 		}
-		if (!ready)
+		/* The others are down: the device may be raised, and is heard so first. */
+		bool awaitingFloor = ready && !floorSettled(stream, now, &deadline_);
+		if (awaitingFloor != stream.awaitingFloor) {
+			stream.awaitingFloor = awaitingFloor;
+			generation_++;
+		}
+		if (!ready || awaitingFloor)
 			continue;
 		stream.held = false;
+		stream.awaitingFloor = false;
 		stream.releasedAt = now;
 		generation_++;
 	}

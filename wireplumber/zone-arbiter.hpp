@@ -89,13 +89,27 @@ public:
 	 */
 	void setZoneFactor(const std::string &zone, float factor);
 
-	/* A floor an active stream needs in a zone, and whether all who need it are released. */
+	/*
+	 * A floor an active stream needs in a zone, and whether all who need it
+	 * are released or wait only for it: the device can be raised now.
+	 */
 	struct FloorRequest {
 		float floor = 0.0f;
 		bool released = true;
 	};
 	/* Per zone, the highest floor its active streams' classes ask for. */
 	std::map<std::string, FloorRequest> floors(std::int64_t now) const;
+	/*
+	 * \a zone's device must be raised to a floor before the streams that
+	 * need it start: they stay held, once the others are down, until the
+	 * raise is sent (floorRaised) and then confirmed (confirmFloor) and
+	 * heard two periods later, or confirmTimeoutMs after it was sent.
+	 * false: no raise to wait for.
+	 */
+	void setFloorPending(const std::string &zone, bool pending);
+	void floorRaised(const std::string &zone, std::int64_t now);
+	/* The device of \a zone reported its raised volume. */
+	void confirmFloor(const std::string &zone, std::int64_t now);
 
 	/*
 	 * Decides again: returns the gains to send now, and releases the held
@@ -133,6 +147,8 @@ private:
 		bool audible = true;
 		bool held = true;
 		bool blocked = false;
+		/* Held only until its zones' devices are raised to its floor. */
+		bool awaitingFloor = false;
 		bool running = false;
 		bool silent = false;
 		bool everRan = false;
@@ -163,6 +179,15 @@ private:
 	std::map<std::uint32_t, Stream> streams_;
 	std::map<std::string, std::vector<std::string>> winners_;
 	std::map<std::string, float> zoneFactors_;
+	/* Zones whose device is being raised to a floor: when it was sent, and when heard. */
+	struct PendingFloor {
+		std::optional<std::int64_t> raisedAt;
+		std::optional<std::int64_t> settlesAt;
+	};
+	std::map<std::string, PendingFloor> pendingFloors_;
+	/* Whether a held stream of a floor class still waits for a zone's raise; else when. */
+	bool floorSettled(const Stream &stream, std::int64_t now,
+			  std::optional<std::int64_t> *until) const;
 	std::optional<std::int64_t> deadline_;
 	std::uint64_t generation_ = 0;
 };

@@ -7,6 +7,7 @@
  * counterpart on the passenger's own seat works (docs/security.md).
  */
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <set>
 #include <string>
@@ -154,8 +155,12 @@ protected:
 		return nodeId ? std::to_string(*nodeId) : "0";
 	}
 
-	/* The first channel volume of \a nodeName's Props, as the manager sees it. */
-	std::optional<double> volume(const std::string &nodeName)
+	/* \a nodeName's own volume (Props), as the manager sees it. */
+	struct NodeVolume {
+		double volume = 0.0; /* the first channel's */
+		bool mute = false;
+	};
+	std::optional<NodeVolume> nodeVolume(const std::string &nodeName)
 	{
 		auto dump = sandbox_->dump();
 		if (!dump)
@@ -166,12 +171,29 @@ protected:
 			const JsonValue *params = object.find("info")->find("params");
 			const JsonValue *props = params ? params->find("Props") : nullptr;
 			for (const JsonValue &entry :
-			     props ? props->items() : std::vector<JsonValue>{})
-				if (const JsonValue *volumes = entry.find("channelVolumes"))
-					if (!volumes->items().empty())
-						return std::stod(volumes->items()[0].toJson());
+			     props ? props->items() : std::vector<JsonValue>{}) {
+				const JsonValue *volumes = entry.find("channelVolumes");
+				const JsonValue *mute = entry.find("mute");
+				if (volumes && !volumes->items().empty() && mute)
+					return NodeVolume{std::stod(volumes->items()[0].toJson()),
+							  mute->toBool().value_or(false)};
+			}
 		}
 		return std::nullopt;
+	}
+	std::optional<double> volume(const std::string &nodeName)
+	{
+		auto found = nodeVolume(nodeName);
+		return found ? std::optional<double>(found->volume) : std::nullopt;
+	}
+	/* Waits until \a nodeName's own volume is \a volume (first channel) and \a mute. */
+	bool waitForVolume(const std::string &nodeName, double volume, bool mute)
+	{
+		return DaemonSandbox::waitFor([&] {
+			auto found = nodeVolume(nodeName);
+			return found && std::abs(found->volume - volume) < 1e-4 &&
+			       found->mute == mute;
+		});
 	}
 
 	std::optional<std::string> writeAsPassenger(const std::string &key,
@@ -569,6 +591,45 @@ TEST_F(AccessTest, AStreamCannotSetTheTimingOfTheZonesItSharesAnAmplifierWith)
 	sandbox_->playTone("rear-left.call", passenger(), {"node.latency=512/48000"});
 	ASSERT_TRUE(sandbox_->waitForTargets("rear-left.call", {"rear-left.headphones"}));
 	EXPECT_TRUE(at(512, 48000));
+}
+
+TEST_F(AccessTest, AVolumeOrMuteASeatSavesReachesOnlyThatSeat)
+{
+	/* rear-right turns its music down (wpctl's 0.2 is 0.008 linear). */
+	sandbox_->playTone("rear-right.music", guest(), {"media.role=Music"});
+	ASSERT_TRUE(sandbox_->waitForTargets("rear-right.music", {"rear-right.headphones"}));
+	ASSERT_TRUE(succeeds({"wpctl", "set-volume", id("rear-right.music"), "0.2"}, guest()));
+	ASSERT_TRUE(waitForVolume("rear-right.music", 0.008, false));
+	/* rear-left mutes its own emergency chime. */
+	sandbox_->playTone("rear-left.alarm", passenger(), {"media.role=Emergency"});
+	ASSERT_TRUE(sandbox_->waitForTargets("rear-left.alarm", {"rear-left.headphones"}));
+	ASSERT_TRUE(succeeds({"wpctl", "set-mute", id("rear-left.alarm"), "1"}, passenger()));
+	ASSERT_TRUE(waitForVolume("rear-left.alarm", 1.0, true));
+
+	auto startsAt = [&](const std::string &name, const ClientOptions &client,
+			    const std::string &role, const std::string &device, double volume,
+			    bool mute) {
+		pid_t pid = sandbox_->playTone(name, client, {"media.role=" + role});
+		EXPECT_TRUE(sandbox_->waitForTargets(name, {device})) << name;
+		EXPECT_TRUE(waitForVolume(name, volume, mute))
+			<< name << " starts at " << volume << (mute ? " muted" : "") << ", not "
+			<< nodeVolume(name).value_or(NodeVolume{-1, false}).volume
+			<< (nodeVolume(name).value_or(NodeVolume{}).mute ? " muted" : "");
+		sandbox_->stop(pid);
+	};
+	/* Once, the driver's next music started at rear-right's level, and every emergency muted.
+	 */
+	startsAt("driver.music2", {.remote = "cabin-driver"}, "Music", "cabin.speakers", 1.0,
+		 false);
+	startsAt("rear-right.alarm", guest(), "Emergency", "rear-right.headphones", 1.0, false);
+	startsAt("rear-left.alarm2", passenger(), "Emergency", "rear-left.headphones", 1.0, false);
+	/* Legitimate: the seat's own next music starts where it left it, also after a restart. */
+	startsAt("rear-right.music2", guest(), "Music", "rear-right.headphones", 0.008, false);
+	std::string error;
+	ASSERT_TRUE(sandbox_->restartWireplumber(&error)) << error;
+	startsAt("rear-right.music3", guest(), "Music", "rear-right.headphones", 0.008, false);
+	startsAt("driver.music3", {.remote = "cabin-driver"}, "Music", "cabin.speakers", 1.0,
+		 false);
 }
 
 TEST_F(AccessTest, CannotLoadModulesOrCreateDevices)

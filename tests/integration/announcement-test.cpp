@@ -1067,8 +1067,9 @@ TEST_F(AnnouncementTest, AnAnnouncementLeavesMutedHeadphonesMuted)
 	auto report = announcement("announcer.chime");
 	ASSERT_TRUE(report);
 	EXPECT_EQ(deliveries(*report).at("rear-right"),
-		  (std::pair<std::string, std::string>{right.device, "done"}))
-		<< report->toJson();
+		  (std::pair<std::string, std::string>{right.device, "muted"}))
+		<< "heard nowhere, so not reported done: " << report->toJson();
+	EXPECT_EQ(deliveries(*report).at("rear-left").second, "done") << report->toJson();
 
 	auto rec = recording();
 	ASSERT_TRUE(rec);
@@ -1087,6 +1088,45 @@ TEST_F(AnnouncementTest, AnAnnouncementLeavesMutedHeadphonesMuted)
 		EXPECT_TRUE(levelIs(*rec, channel, kAnnouncementFrequency,
 				    (heard->begin + heard->end) / 2, kToneAmplitude));
 	}
+}
+
+TEST_F(AnnouncementTest, AZoneWhoseOutputCarriedNothingIsNotReportedHeard)
+{
+	ASSERT_NO_FATAL_FAILURE(playAllMusic());
+	/* Two seconds of silence first: time to silence one zone's output before the chime. */
+	playRole("announcer.chime", kAnnouncer, "Emergency", kEmergencyFrequency, 3,
+		 {"--silent-first", "2"});
+	ASSERT_TRUE(DaemonSandbox::waitFor(
+		[&] { return announcementIs("announcer.chime", "playing"); }));
+	std::string output = "cabin.announcement." +
+			     announcement("announcer.chime")->stringOr("id") + ".rear-left";
+	auto outputId = sandbox_->nodeId(output);
+	ASSERT_TRUE(outputId);
+	auto muted = [&] {
+		auto volume = deviceVolume(*sandbox_, *outputId);
+		return volume && volume->mute;
+	};
+	/* The passenger sees the car's output in its zone, and cannot silence it. */
+	int status = -1;
+	sandbox_->run({"wpctl", "set-mute", std::to_string(*outputId), "1"}, kRearLeft, &status);
+	/* wpctl's refused request and a later one reach the output in order. */
+	auto volume = sandbox_->run({"wpctl", "get-volume", std::to_string(*outputId)},
+				    ClientOptions::manager());
+	ASSERT_TRUE(volume);
+	EXPECT_EQ(volume->find("MUTED"), std::string::npos) << *volume;
+	EXPECT_FALSE(muted()) << "a passenger muted the emergency in its zone";
+	/* Whatever silences an output (here the manager), the report says so. */
+	sandbox_->run({"wpctl", "set-mute", std::to_string(*outputId), "1"},
+		      ClientOptions::manager(), &status);
+	ASSERT_TRUE(DaemonSandbox::waitFor(muted));
+	ASSERT_TRUE(DaemonSandbox::waitFor(
+		[&] { return announcementIs("announcer.chime", "done"); }, 15s));
+	auto report = announcement("announcer.chime");
+	ASSERT_TRUE(report);
+	auto zones = deliveries(*report);
+	EXPECT_EQ(zones.at("rear-left").second, "silent") << report->toJson();
+	for (const char *heard : {"cabin", "rear-right", "front-passenger"})
+		EXPECT_EQ(zones.at(heard).second, "done") << heard << ": " << report->toJson();
 }
 
 } // namespace

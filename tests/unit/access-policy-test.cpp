@@ -7,7 +7,9 @@
 #include <pipewire/permission.h>
 
 #include "access-policy.hpp"
+#include "announcement-book.hpp"
 #include "seat-zone-model.hpp"
+#include "share-book.hpp"
 
 namespace cabin {
 namespace {
@@ -357,6 +359,41 @@ TEST_F(AccessPolicyTest, SeatClientSeesStreamsOfItsSeatOnly)
 	EXPECT_EQ(permissions(40, 60), kRWXM);
 	EXPECT_EQ(permissions(40, 61), kNone);
 	EXPECT_EQ(permissions(42, 60), kNone);
+}
+
+TEST_F(AccessPolicyTest, TheCarsOutputsAndProbesInAZoneAreSeenButNotControlledByItsSeat)
+{
+	model_.setSessionManagerClient(2);
+	model_.addClient(2, {});
+	addSeatClient(40, "rear-left");
+	addStream(60, 40);
+	/* An announcement's output in rear-left's zone, a probe on its stream, a share's end. */
+	addNode(70, {{"node.name", "cabin.announcement.1.rear-left"},
+		     {"media.class", "Stream/Output/Audio"},
+		     {"client.id", "2"},
+		     {kNodeZoneProperty, "rear-left"},
+		     {kNodeAnnouncementProperty, "1"}});
+	addNode(71, {{"node.name", "cabin.probe.60"},
+		     {"media.class", "Stream/Input/Audio"},
+		     {"client.id", "2"},
+		     {kNodeSeatProperty, "rear-left"},
+		     {kNodeTargetStreamProperty, "60"},
+		     {kNodeProbeProperty, "60"}});
+	addNode(72, {{"node.name", "cabin.share.1.playback"},
+		     {"media.class", "Stream/Output/Audio"},
+		     {"client.id", "2"},
+		     {kNodeZoneProperty, "rear-left"},
+		     {kNodeShareProperty, "1"}});
+	/* A passenger could once mute or destroy the emergency in its headphones. */
+	EXPECT_EQ(permissions(40, 70), kR);
+	EXPECT_EQ(permissions(40, 71), kR);
+	EXPECT_EQ(permissions(40, 72), kRWXM) << "a share's volume is the receiver's";
+	/* The same properties on a seat's own stream give it nothing more or less. */
+	addNode(73, {{"node.name", "mine"},
+		     {"media.class", "Stream/Output/Audio"},
+		     {"client.id", "40"},
+		     {kNodeAnnouncementProperty, "1"}});
+	EXPECT_EQ(permissions(40, 73), kRWXM);
 }
 
 TEST_F(AccessPolicyTest, ClientOwnsTheNodesItCreated)

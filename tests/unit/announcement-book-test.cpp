@@ -627,6 +627,30 @@ TEST_F(AnnouncementBookTest, RemovedStreamEndsTheAnnouncement)
 	EXPECT_EQ(zoneOf(*a, "cabin")->state, DeliveryState::Done);
 }
 
+TEST_F(AnnouncementBookTest, AZoneIsDoneOnlyIfItsOutputCarriedSoundToADeviceNotMuted)
+{
+	/* Once, muted outputs were reported done in every zone. */
+	std::uint32_t id = announce(kChime)->id;
+	book_.setStreamRunning(kChime, true, kT0);
+	for (const char *zone : {"cabin", "rear-left", "rear-right"})
+		book_.setOutputRunning(id, zone, true, kT0);
+	book_.setOutputHeard(id, "cabin", true, false);
+	book_.setOutputHeard(id, "rear-left", false, false);
+	book_.setOutputHeard(id, "rear-right", true, true);
+	book_.removeStream(kChime, kT0 + kSecond);
+	const Announcement *a = book_.find(id);
+	EXPECT_EQ(zoneOf(*a, "cabin")->state, DeliveryState::Done);
+	EXPECT_EQ(zoneOf(*a, "rear-left")->state, DeliveryState::Silent);
+	EXPECT_EQ(zoneOf(*a, "rear-right")->state, DeliveryState::Muted);
+	EXPECT_EQ(zoneOf(*a, "rear-right")->ended, kT0 + kSecond);
+	EXPECT_EQ(toString(DeliveryState::Silent), std::string("silent"));
+	EXPECT_EQ(toString(DeliveryState::Muted), std::string("muted"));
+	JsonWriter json;
+	book_.writeJson(json, "rear-left");
+	EXPECT_TRUE(contains(json.str(), {R"("zone":"rear-left")", R"("state":"silent")"}))
+		<< json.str();
+}
+
 TEST_F(AnnouncementBookTest, AnnouncementThatNeverPlayedLosesEveryZone)
 {
 	std::uint32_t id = announce(kChime, "cabin, rear-left")->id;

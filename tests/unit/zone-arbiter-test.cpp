@@ -951,6 +951,73 @@ TEST_F(ZoneArbiterTest, FloorsOfAnAnnouncedEmergencyCountThroughItsInput)
 	EXPECT_TRUE(arbiter_.floors(now_).empty());
 }
 
+TEST_F(ZoneArbiterTest, AnEmergencyStartsOnlyOnceItsRaisedDeviceIsHeard)
+{
+	/* Its first cycle once played at the muted headphones' level, the raise a cycle later. */
+	startRunning(kMusic, "Media", {kCabin});
+	arbiter_.addStream(kEmergency, "Emergency", {kCabin});
+	arbiter_.setFloorPending(kCabin, true);
+	arbiter_.setZoneFactor(kCabin, 0.0f);
+	update();
+	using Floors = std::map<std::string, std::pair<float, bool>>;
+	EXPECT_EQ(floorsOf(arbiter_, now_), (Floors{{kCabin, {0.5f, false}}}))
+		<< "the music is not down yet: no raise";
+	arbiter_.confirmGain(kMusic, 0.0f, now_);
+	advance(heardIn());
+	update();
+	EXPECT_FALSE(arbiter_.mayPlay(kEmergency)) << "the device is not raised yet";
+	EXPECT_EQ(floorsOf(arbiter_, now_), (Floors{{kCabin, {0.5f, true}}})) << "raise it now";
+	EXPECT_EQ(arbiter_.nextDeadline(), std::nullopt) << "nothing to wait for but the raise";
+
+	const std::int64_t raised = now_;
+	arbiter_.floorRaised(kCabin, raised);
+	EXPECT_EQ(arbiter_.nextDeadline(), raised + ms(timing().confirmTimeoutMs));
+	advance(ms(5));
+	const std::int64_t confirmed = now_;
+	arbiter_.confirmFloor(kCabin, confirmed);
+	update();
+	EXPECT_FALSE(arbiter_.mayPlay(kEmergency));
+	EXPECT_EQ(arbiter_.nextDeadline(), confirmed + 2 * timing().periodUs);
+	now_ = confirmed + 2 * timing().periodUs - 1;
+	update();
+	EXPECT_FALSE(arbiter_.mayPlay(kEmergency));
+	now_ = confirmed + 2 * timing().periodUs;
+	update();
+	EXPECT_TRUE(arbiter_.mayPlay(kEmergency));
+	EXPECT_EQ(floorsOf(arbiter_, now_), (Floors{{kCabin, {0.5f, true}}}));
+}
+
+TEST_F(ZoneArbiterTest, ARaiseNeverConfirmedReleasesTheEmergencyAfterTheTimeout)
+{
+	arbiter_.addStream(kEmergency, "Emergency", {kCabin, kRearLeft});
+	arbiter_.setFloorPending(kRearLeft, true);
+	update();
+	EXPECT_FALSE(arbiter_.mayPlay(kEmergency));
+	const std::int64_t raised = now_;
+	arbiter_.floorRaised(kRearLeft, raised);
+	arbiter_.floorRaised(kRearLeft, raised + ms(100)) /* a second call changes nothing */;
+	now_ = raised + ms(timing().confirmTimeoutMs) - 1;
+	update();
+	EXPECT_FALSE(arbiter_.mayPlay(kEmergency));
+	now_ = raised + ms(timing().confirmTimeoutMs);
+	update();
+	EXPECT_TRUE(arbiter_.mayPlay(kEmergency));
+}
+
+TEST_F(ZoneArbiterTest, AZoneWithNoRaisePendingOrAClassWithoutFloorDoesNotWait)
+{
+	arbiter_.setFloorPending(kCabin, true);
+	arbiter_.addStream(kNavigation, "Navigation", {kCabin});
+	update();
+	EXPECT_TRUE(arbiter_.mayPlay(kNavigation)) << "no floor of its own to wait for";
+	arbiter_.addStream(kEmergency, "Emergency", {kCabin});
+	update();
+	EXPECT_FALSE(arbiter_.mayPlay(kEmergency));
+	arbiter_.setFloorPending(kCabin, false);
+	update();
+	EXPECT_TRUE(arbiter_.mayPlay(kEmergency));
+}
+
 TEST_F(ZoneArbiterTest, FloorsOfAnOrdinaryAnnouncementAreNone)
 {
 	/* Outputs of an Announcement named Emergency themselves still follow their input. */
