@@ -74,6 +74,29 @@ guint32 boundId(gpointer proxy)
 	return wp_proxy_get_bound_id(WP_PROXY(proxy));
 }
 
+/* What a WirePlumber state file holds, key by key. */
+std::map<std::string, std::string> loadStateEntries(WpState *state)
+{
+	std::map<std::string, std::string> entries;
+	g_autoptr(WpProperties) props = wp_state_load(state);
+	g_autoptr(WpIterator) it = wp_properties_new_iterator(props);
+	g_auto(GValue) item = G_VALUE_INIT;
+	for (; wp_iterator_next(it, &item); g_value_unset(&item)) {
+		auto *entry = static_cast<WpPropertiesItem *>(g_value_get_boxed(&item));
+		entries[wp_properties_item_get_key(entry)] = wp_properties_item_get_value(entry);
+	}
+	return entries;
+}
+
+/* \a entries as the properties a state file is saved from. */
+WpProperties *stateProperties(const std::map<std::string, std::string> &entries)
+{
+	WpProperties *props = wp_properties_new_empty();
+	for (const auto &[key, value] : entries)
+		wp_properties_set(props, key.c_str(), value.c_str());
+	return props;
+}
+
 /* A node's mute and channel volumes from its cached Props; false when it has none. */
 bool readVolume(WpNode *node, bool &mute, std::vector<float> &volumes)
 {
@@ -255,9 +278,7 @@ void CabinModule::disable()
 	g_clear_object(&bluetoothState_);
 	if (volumeState_) {
 		/* A change in the last second would otherwise be lost with its timer. */
-		g_autoptr(WpProperties) props = wp_properties_new_empty();
-		for (const auto &[key, value] : volumes_.entries())
-			wp_properties_set(props, key.c_str(), value.c_str());
+		g_autoptr(WpProperties) props = stateProperties(volumes_.entries());
 		wp_state_save(volumeState_, props, nullptr);
 	}
 	g_clear_object(&volumeState_);
@@ -1579,15 +1600,7 @@ bool CabinModule::mayPlay(std::uint32_t streamId)
 void CabinModule::loadVolumes()
 {
 	volumeState_ = wp_state_new(kVolumeStateName);
-	std::map<std::string, std::string> saved;
-	g_autoptr(WpProperties) props = wp_state_load(volumeState_);
-	g_autoptr(WpIterator) it = wp_properties_new_iterator(props);
-	g_auto(GValue) item = G_VALUE_INIT;
-	for (; wp_iterator_next(it, &item); g_value_unset(&item)) {
-		auto *entry = static_cast<WpPropertiesItem *>(g_value_get_boxed(&item));
-		saved[wp_properties_item_get_key(entry)] = wp_properties_item_get_value(entry);
-	}
-	for (const std::string &message : volumes_.load(saved))
+	for (const std::string &message : volumes_.load(loadStateEntries(volumeState_)))
 		wp_warning_object(plugin_, "%s (in %s)", message.c_str(),
 				  wp_state_get_location(volumeState_));
 }
@@ -1629,9 +1642,7 @@ void CabinModule::followVolume(WpNode *proxy, const NodeState &node)
 		return;
 	wp_debug_object(plugin_, "node %u: remembering %s for %s", node.id, volume.toJson().c_str(),
 			key->c_str());
-	g_autoptr(WpProperties) props = wp_properties_new_empty();
-	for (const auto &[entry, value] : volumes_.entries())
-		wp_properties_set(props, entry.c_str(), value.c_str());
+	g_autoptr(WpProperties) props = stateProperties(volumes_.entries());
 	wp_state_save_after_timeout(volumeState_, core_, props);
 }
 
@@ -1640,15 +1651,7 @@ void CabinModule::loadBluetoothBindings()
 	model_.setBluetoothSeatLookup(
 		[this](std::string_view address) { return bluetooth_.seatOf(address); });
 	bluetoothState_ = wp_state_new(kBluetoothStateName);
-	std::map<std::string, std::string> saved;
-	g_autoptr(WpProperties) props = wp_state_load(bluetoothState_);
-	g_autoptr(WpIterator) it = wp_properties_new_iterator(props);
-	g_auto(GValue) item = G_VALUE_INIT;
-	for (; wp_iterator_next(it, &item); g_value_unset(&item)) {
-		auto *entry = static_cast<WpPropertiesItem *>(g_value_get_boxed(&item));
-		saved[wp_properties_item_get_key(entry)] = wp_properties_item_get_value(entry);
-	}
-	for (const std::string &message : bluetooth_.load(saved))
+	for (const std::string &message : bluetooth_.load(loadStateEntries(bluetoothState_)))
 		wp_warning_object(plugin_, "%s (in %s)", message.c_str(),
 				  wp_state_get_location(bluetoothState_));
 	bluetoothBindingsApplied_ = bluetooth_.bindingsGeneration();
@@ -1662,9 +1665,7 @@ void CabinModule::syncBluetooth()
 	bluetoothBindingsApplied_ = bluetooth_.bindingsGeneration();
 	model_.reassignDevices();
 
-	g_autoptr(WpProperties) props = wp_properties_new_empty();
-	for (const auto &[address, seat] : bluetooth_.bindings())
-		wp_properties_set(props, address.c_str(), seat.c_str());
+	g_autoptr(WpProperties) props = stateProperties(bluetooth_.bindings());
 	g_autoptr(GError) error = nullptr;
 	/* Saved at once: a binding is rare, and must survive a crash right after. */
 	if (!wp_state_save(bluetoothState_, props, &error))
