@@ -1388,9 +1388,9 @@ void CabinModule::applyFloors(const std::map<std::string, ZoneArbiter::FloorRequ
 
 void CabinModule::confirmFloor(const NodeState &device, WpNode *proxy)
 {
-	for (const auto &[zone, override] : floorOverrides_) {
+	for (auto &[zone, override] : floorOverrides_) {
 		SavedVolume volume;
-		if (override.device != device.id || !override.applied ||
+		if (override.device != device.id || !override.applied || override.confirmed ||
 		    !readVolume(proxy, volume.mute, volume.channelVolumes) || volume.mute ||
 		    *std::max_element(volume.channelVolumes.begin(), volume.channelVolumes.end()) <
 			    override.floor - 1e-3f)
@@ -1399,6 +1399,7 @@ void CabinModule::confirmFloor(const NodeState &device, WpNode *proxy)
 			       "zone %s: device %u is raised to the emergency's floor; it starts "
 			       "once that is heard",
 			       zone.c_str(), device.id);
+		override.confirmed = true;
 		arbiter_.confirmFloor(zone, g_get_monotonic_time());
 	}
 }

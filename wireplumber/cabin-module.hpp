@@ -213,7 +213,9 @@ private:
 		bool mute = false;
 		std::vector<float> volumes;
 		float floor = 0.0f;
+		/* The raise was sent, and the device reported it. */
 		bool applied = false;
+		bool confirmed = false;
 	};
 	std::map<std::string, FloorOverride> floorOverrides_;
 	/*
