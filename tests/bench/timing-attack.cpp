@@ -201,7 +201,7 @@ double cpuSeconds(pid_t pid)
 
 /* The machine's CPU time from /proc/stat, in ticks over all cores. */
 struct MachineTicks {
-	double total = 0, nice = 0, steal = 0;
+	double total = 0, busy = 0, nice = 0, steal = 0;
 };
 
 MachineTicks machineTicks()
@@ -214,6 +214,8 @@ MachineTicks machineTicks()
 	/* user nice system idle iowait irq softirq steal (guest time is in user) */
 	for (int i = 0; i < 8 && line >> value; i++) {
 		ticks.total += value;
+		if (i != 3 && i != 4 && i != 7)
+			ticks.busy += value;
 		if (i == 1)
 			ticks.nice = value;
 		if (i == 7)
@@ -266,6 +268,25 @@ std::map<pid_t, ProcessTicks> processTicks()
 	return found;
 }
 
+/* Processes named pipewire other than \a ours: daemons of other people's runs. */
+int foreignDaemons(pid_t ours)
+{
+	int count = 0;
+	DIR *proc = opendir("/proc");
+	if (!proc)
+		return 0;
+	while (dirent *entry = readdir(proc)) {
+		char *end = nullptr;
+		long pid = std::strtol(entry->d_name, &end, 10);
+		if (*end != '\0' || pid <= 0 || pid == ours)
+			continue;
+		if (readText(std::string("/proc/") + entry->d_name + "/comm") == "pipewire\n")
+			count++;
+	}
+	closedir(proc);
+	return count;
+}
+
 struct Window {
 	std::size_t quantum = 0, rate = 0;
 	double pipewireCpu = 0; /* % of one core */
@@ -273,7 +294,10 @@ struct Window {
 	long xruns = -1; /* -1: the amplifier did not answer */
 	double load = 0;
 	double nicedCpu = 0; /* nice'd processes, % of one core */
-	double steal = 0;    /* % of the machine */
+	/* Other processes that are not nice'd (wireplumber among them), % of one core. */
+	double otherCpu = 0;
+	double steal = 0;	/* % of the machine */
+	int foreignDaemons = 0; /* pipewire daemons of other runs, at the start */
 };
 
 struct Case {
@@ -307,6 +331,7 @@ Window measureWindow(DaemonSandbox &sandbox, const std::vector<pid_t> &tones)
 		return sum;
 	};
 	window.load = loadAverage1();
+	window.foreignDaemons = foreignDaemons(daemon);
 	auto ampBefore = test::readAmp(amp);
 	MachineTicks machineBefore = machineTicks();
 	double daemonBefore = cpuSeconds(daemon), tonesBefore = tonesSeconds();
@@ -323,6 +348,9 @@ Window measureWindow(DaemonSandbox &sandbox, const std::vector<pid_t> &tones)
 	window.pipewireCpu = (daemonAfter - daemonBefore) * 100 / elapsed;
 	window.tonesCpu = (tonesAfter - tonesBefore) * 100 / elapsed;
 	window.nicedCpu = (machineAfter.nice - machineBefore.nice) * 100 / ticks;
+	window.otherCpu =
+		std::max(0.0, (machineAfter.busy - machineBefore.busy) * 100 / ticks -
+				      window.nicedCpu - window.pipewireCpu - window.tonesCpu);
 	double total = machineAfter.total - machineBefore.total;
 	window.steal = total > 0 ? (machineAfter.steal - machineBefore.steal) * 100 / total : 0;
 	if (ampBefore && ampAfter) {
@@ -335,9 +363,10 @@ Window measureWindow(DaemonSandbox &sandbox, const std::vector<pid_t> &tones)
 		std::fprintf(
 			stderr,
 			"  window: quantum %zu rate %zu pipewire %.1f%% tones %.1f%% xruns %ld "
-			"load %.2f nice'd %.1f%% steal %.1f%%\n",
+			"load %.2f nice'd %.1f%% other %.1f%% steal %.1f%% other pipewire %d\n",
 			window.quantum, window.rate, window.pipewireCpu, window.tonesCpu,
-			window.xruns, window.load, window.nicedCpu, window.steal);
+			window.xruns, window.load, window.nicedCpu, window.otherCpu, window.steal,
+			window.foreignDaemons);
 	return window;
 }
 
@@ -542,11 +571,12 @@ void printTable(const std::map<pid_t, ProcessTicks> &before, double seconds,
 		"\n%d rounds x %d windows of %.0f s per case, configurations alternating; "
 		"CPU in %% of one core (2 cores): pipewire median and max, the tone clients' "
 		"median;\nxruns of the amplifier per window median/max and in all; load "
-		"average, CPU of nice'd processes (%% of one core) and steal (%%) medians\n",
+		"average, CPU of nice'd processes and of other ones\n(%% of one core) and steal "
+		"(%%) medians\n",
 		kRounds, kWindows, kWindowSeconds);
-	std::printf("%-11s %-16s %8s %6s %6s %8s %7s %7s %7s %12s %5s %7s %6s  %s\n", "config",
+	std::printf("%-11s %-16s %8s %6s %6s %8s %7s %7s %7s %12s %5s %7s %6s %6s  %s\n", "config",
 		    "attack", "quantum", "rate", "expect", "cycle ms", "pw cpu", "pw max",
-		    "clients", "xruns m/x/sum", "load", "nice'd", "steal",
+		    "clients", "xruns m/x/sum", "load", "nice'd", "other", "steal",
 		    "timing keys on the stream");
 	for (bool protect : {true, false}) {
 		for (int a = 0; a < kAttackCount; a++) {
@@ -563,24 +593,25 @@ void printTable(const std::map<pid_t, ProcessTicks> &before, double seconds,
 				      percentile(xruns, 0.5), percentile(xruns, 1.0), sum);
 			std::size_t quantum = medianOf(w, &Window::quantum);
 			std::size_t rate = medianOf(w, &Window::rate);
-			std::printf(
-				"%-11s %-16s %8s %6s %6ld %8.1f %7.1f %7.1f %7.1f %12s %5.2f %7.1f "
-				"%6.1f  %s\n",
-				configName(protect), kAttacks[a].name,
-				spread(w, &Window::quantum).c_str(),
-				spread(w, &Window::rate).c_str(), result.expected,
-				rate ? static_cast<double>(quantum) * 1000 /
-						static_cast<double>(rate)
-				     : 0.0,
-				percentile(values(w, &Window::pipewireCpu), 0.5),
-				percentile(values(w, &Window::pipewireCpu), 1.0),
-				percentile(values(w, &Window::tonesCpu), 0.5), xrunText,
-				percentile(values(w, &Window::load), 0.5),
-				percentile(values(w, &Window::nicedCpu), 0.5),
-				percentile(values(w, &Window::steal), 0.5),
-				kAttacks[a].props.empty()
-					? "-"
-					: joined(result.keptKeys, "none").c_str());
+			std::printf("%-11s %-16s %8s %6s %6ld %8.1f %7.1f %7.1f %7.1f %12s %5.2f "
+				    "%7.1f %6.1f "
+				    "%6.1f  %s\n",
+				    configName(protect), kAttacks[a].name,
+				    spread(w, &Window::quantum).c_str(),
+				    spread(w, &Window::rate).c_str(), result.expected,
+				    rate ? static_cast<double>(quantum) * 1000 /
+						    static_cast<double>(rate)
+					 : 0.0,
+				    percentile(values(w, &Window::pipewireCpu), 0.5),
+				    percentile(values(w, &Window::pipewireCpu), 1.0),
+				    percentile(values(w, &Window::tonesCpu), 0.5), xrunText,
+				    percentile(values(w, &Window::load), 0.5),
+				    percentile(values(w, &Window::nicedCpu), 0.5),
+				    percentile(values(w, &Window::otherCpu), 0.5),
+				    percentile(values(w, &Window::steal), 0.5),
+				    kAttacks[a].props.empty()
+					    ? "-"
+					    : joined(result.keptKeys, "none").c_str());
 		}
 	}
 	std::printf("\n%-16s %18s %18s %14s\n", "attack", "pw cpu unprot/prot",
@@ -611,6 +642,13 @@ void printTable(const std::map<pid_t, ProcessTicks> &before, double seconds,
 			    ? (machineAfter.steal - machineBefore.steal) * 100 /
 				      (machineAfter.total - machineBefore.total)
 			    : 0);
+	int foreign = 0;
+	for (const auto &[protect, cases] : results)
+		for (const auto &[attack, result] : cases)
+			for (const Window &window : result.windows)
+				foreign = std::max(foreign, window.foreignDaemons);
+	std::printf("pipewire daemons of other runs at the start of a window: at most %d\n",
+		    foreign);
 	std::vector<std::pair<double, std::string>> others;
 	for (const auto &[pid, now] : processTicks()) {
 		if (pid == getpid())
