@@ -10,6 +10,9 @@ namespace cabin {
 
 namespace {
 
+/* The length from which spa_json_parse_float() refuses a number. */
+constexpr std::size_t kMaxNumberLength = 96;
+
 bool isDigit(char c)
 {
 	return c >= '0' && c <= '9';
@@ -265,8 +268,16 @@ std::string JsonValue::toJson() const
 		return "null";
 	case Kind::Bool:
 		return text_;
-	case Kind::Number:
-		return strictNumber(text_);
+	case Kind::Number: {
+		/*
+		 * SPA-JSON reads nothing of kMaxNumberLength characters or more
+		 * as a number (spa_json_parse_float()), and JSON's spelling of
+		 * ".5" is one longer: such a number is written as the string it
+		 * would read back as.
+		 */
+		std::string number = strictNumber(text_);
+		return number.size() < kMaxNumberLength ? number : jsonQuote(number);
+	}
 	case Kind::String:
 		return jsonQuote(text_);
 	case Kind::Array: {

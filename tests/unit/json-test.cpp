@@ -100,6 +100,17 @@ TEST(Json, WritesRelaxedNumbersInJsonsSpelling)
 	EXPECT_TRUE(value->items()[0].isNumber());
 	EXPECT_EQ(value->items()[0].text(), "+1") << "the text is kept as written";
 	EXPECT_EQ(value->toJson(), "[1,0.5,-0.5e-3,1,7,-0,0.250,1E+05,0.5,0.1]");
+
+	/* SPA-JSON reads no number of 96 characters: one that grows to 96 is written as a string.
+	 */
+	std::string digits(91, '5');
+	auto longest = JsonValue::parse("[ -." + digits + "e1 ." + digits + "e1 ]");
+	ASSERT_TRUE(longest);
+	EXPECT_TRUE(longest->items()[0].isNumber());
+	EXPECT_EQ(longest->toJson(), "[\"-0." + digits + "e1\",0." + digits + "e1]");
+	auto again = JsonValue::parse(longest->toJson());
+	ASSERT_TRUE(again);
+	EXPECT_EQ(again->toJson(), longest->toJson());
 }
 
 TEST(Json, WritesOnlyUtf8)
