@@ -18,9 +18,10 @@
  * Bluetooth headset (00:1B:66:C0:FF:EE) and one bound to rear-right
  * (AA:BB:CC:00:11:22). Checks, besides the sanitizers: every reply's
  * toJson() is strict JSON, reads back as an object and echoes the request
- * token; a request changes only shares its seat offered or receives, and
- * only its own Bluetooth claims and bindings; the state afterwards, for
- * everything and for each seat, is strict JSON.
+ * token (with U+FFFD for bytes that are not UTF-8); a request changes only
+ * shares its seat offered or receives, and only its own Bluetooth claims
+ * and bindings; the state afterwards, for everything and for each seat, is
+ * strict JSON.
  */
 #include <cstddef>
 #include <cstdint>
@@ -213,7 +214,10 @@ private:
 		std::optional<JsonValue> parsed = JsonValue::parse(reply);
 		if (!parsed || !parsed->isObject())
 			fuzz::fail("a reply does not read back as an object", reply);
-		if (parsed->stringOr("request") != token || !parsed->find("ok"))
+		/* As JSON writes it: bytes that are not UTF-8 become U+FFFD. */
+		std::optional<JsonValue> written = JsonValue::parse(jsonQuote(token));
+		if (!written || parsed->stringOr("request") != written->text() ||
+		    !parsed->find("ok"))
 			fuzz::fail("a reply lost its request token or its ok", reply);
 	}
 
