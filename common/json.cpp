@@ -8,6 +8,84 @@
 
 namespace cabin {
 
+namespace {
+
+/* The length from which spa_json_parse_float() refuses a number. */
+constexpr std::size_t kMaxNumberLength = 96;
+
+bool isDigit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/*
+ * A number as strict JSON spells it. SPA-JSON reads relaxed spellings as
+ * numbers too ("+1", ".5", "1.", "007"); the value stays, the spelling
+ * becomes JSON's ("1", "0.5", "1", "7"). The exponent, if any, is already
+ * strict.
+ */
+std::string strictNumber(std::string_view text)
+{
+	std::string out;
+	std::size_t pos = 0;
+	if (pos < text.size() && (text[pos] == '-' || text[pos] == '+')) {
+		if (text[pos] == '-')
+			out += '-';
+		pos++;
+	}
+	std::size_t start = pos;
+	while (pos < text.size() && isDigit(text[pos]))
+		pos++;
+	std::string_view whole = text.substr(start, pos - start);
+	std::size_t significant = whole.find_first_not_of('0');
+	out += significant == std::string_view::npos ? "0" : whole.substr(significant);
+	if (pos < text.size() && text[pos] == '.') {
+		start = ++pos;
+		while (pos < text.size() && isDigit(text[pos]))
+			pos++;
+		if (pos > start)
+			out.append(".").append(text.substr(start, pos - start));
+	}
+	out += text.substr(pos);
+	return out;
+}
+
+/*
+ * The length of the UTF-8 sequence at the start of \a text when it is one
+ * well-formed code point (no overlong form, no surrogate, at most
+ * U+10FFFF); otherwise 0, with \a invalid set to the bytes to replace: the
+ * longest start of a sequence that could have been valid, at least one.
+ */
+std::size_t utf8Sequence(std::string_view text, std::size_t &invalid)
+{
+	auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
+	unsigned char lead = byte(0);
+	std::size_t length = 0;
+	unsigned char low = 0x80, high = 0xbf;
+	if (lead >= 0xc2 && lead <= 0xdf) {
+		length = 2;
+	} else if (lead >= 0xe0 && lead <= 0xef) {
+		length = 3;
+		low = lead == 0xe0 ? 0xa0 : 0x80;
+		high = lead == 0xed ? 0x9f : 0xbf;
+	} else if (lead >= 0xf0 && lead <= 0xf4) {
+		length = 4;
+		low = lead == 0xf0 ? 0x90 : 0x80;
+		high = lead == 0xf4 ? 0x8f : 0xbf;
+	}
+	invalid = 1;
+	if (length == 0)
+		return 0;
+	for (std::size_t i = 1; i < length; i++, low = 0x80, high = 0xbf) {
+		if (i >= text.size() || byte(i) < low || byte(i) > high)
+			return 0;
+		invalid = i + 1;
+	}
+	return length;
+}
+
+} // namespace
+
 class JsonParser
 {
 public:
@@ -189,8 +267,17 @@ std::string JsonValue::toJson() const
 	case Kind::Null:
 		return "null";
 	case Kind::Bool:
-	case Kind::Number:
 		return text_;
+	case Kind::Number: {
+		/*
+		 * SPA-JSON reads nothing of kMaxNumberLength characters or more
+		 * as a number (spa_json_parse_float()), and JSON's spelling of
+		 * ".5" is one longer: such a number is written as the string it
+		 * would read back as.
+		 */
+		std::string number = strictNumber(text_);
+		return number.size() < kMaxNumberLength ? number : jsonQuote(number);
+	}
 	case Kind::String:
 		return jsonQuote(text_);
 	case Kind::Array: {
@@ -213,7 +300,8 @@ std::string JsonValue::toJson() const
 std::string jsonQuote(std::string_view text)
 {
 	std::string out = "\"";
-	for (char c : text) {
+	for (std::size_t i = 0; i < text.size(); i++) {
+		char c = text[i];
 		switch (c) {
 		case '"':
 			out += "\\\"";
@@ -235,8 +323,14 @@ std::string jsonQuote(std::string_view text)
 				char escaped[8];
 				std::snprintf(escaped, sizeof(escaped), "\\u%04x", c);
 				out += escaped;
-			} else {
+			} else if (static_cast<unsigned char>(c) < 0x80) {
 				out += c;
+			} else {
+				/* JSON is UTF-8: anything else becomes U+FFFD. */
+				std::size_t invalid = 0;
+				std::size_t length = utf8Sequence(text.substr(i), invalid);
+				out += length ? text.substr(i, length) : "\xef\xbf\xbd";
+				i += (length ? length : invalid) - 1;
 			}
 		}
 	}

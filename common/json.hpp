@@ -65,7 +65,10 @@ public:
 	/* Text of member \a key when it is a scalar, or \a fallback. */
 	std::string stringOr(std::string_view key, std::string_view fallback = {}) const;
 
-	/* Strict JSON, for messages and logs. */
+	/*
+	 * Strict JSON, for messages, logs and the state: relaxed numbers in
+	 * JSON's spelling ("+1" is 1, ".5" is 0.5), strings in UTF-8.
+	 */
 	std::string toJson() const;
 
 private:
@@ -77,7 +80,10 @@ private:
 	std::vector<Member> members_;
 };
 
-/* Quotes and escapes \a text as a JSON string. */
+/*
+ * Quotes and escapes \a text as a JSON string; bytes that are not UTF-8
+ * become U+FFFD.
+ */
 std::string jsonQuote(std::string_view text);
 
 /*

@@ -147,7 +147,6 @@ private:
 	std::vector<ZoneNode *> attached_;
 	std::array<ZoneNode *, kMaxZones> zones_{};
 	std::uint32_t zoneCount_ = 0;
-	std::uint32_t startedZones_ = 0; /* main thread */
 
 	/* Data-thread state. */
 	spa_source timer_{};
@@ -159,7 +158,6 @@ private:
 	std::uint32_t lastQuantum_ = 0;
 	spa_dll dll_{};
 	DelayEstimator delay_;
-	std::int64_t pendingDelay_ = 0;
 	std::uint64_t xruns_ = 0;
 	/* For the xrun report: when the last cycle started and how full the ring was. */
 	std::uint64_t lastWakeup_ = 0;

@@ -4,6 +4,7 @@
 
 CABIN_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 CABIN_BUILD=${CABIN_BUILD:-$CABIN_ROOT/build}
+CABIN_SANITIZE_BUILD=${CABIN_SANITIZE_BUILD:-$CABIN_ROOT/build-sanitize}
 
 cabin_log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 cabin_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -16,8 +17,11 @@ cabin_as_root() {
 }
 
 # Packages that come from Debian itself on every supported release.
+# clang and libclang-rt-dev (its sanitizer and libFuzzer runtimes) build the
+# sanitizer build and the fuzz targets; both follow the release's default LLVM.
 CABIN_BASE_PACKAGES=(g++ ninja-build pkg-config python3 libgtest-dev libasound2-dev
-  libsystemd-dev libglib2.0-dev libpng-dev clang-format jq alsa-utils pulseaudio-utils)
+  libsystemd-dev libglib2.0-dev libpng-dev clang-format jq alsa-utils pulseaudio-utils
+  clang libclang-rt-dev)
 # Packages that need bookworm-backports on Debian 12 (PipeWire >= 1.4,
 # WirePlumber >= 0.5.8, Meson >= 1.7).
 CABIN_NEW_PACKAGES=(pipewire pipewire-bin wireplumber libpipewire-0.3-dev libspa-0.2-dev
@@ -79,6 +83,55 @@ cabin_build() {
   fi
   cabin_log "building"
   ninja -C "$CABIN_BUILD"
+}
+
+# The clang build with AddressSanitizer and UBSan and the libFuzzer targets
+# (docs/testing.md#sanitizers-and-fuzzing), apart from the g++ build.
+cabin_build_sanitize() {
+  if [ -f "$CABIN_SANITIZE_BUILD/build.ninja" ]; then
+    meson setup --reconfigure "$CABIN_SANITIZE_BUILD" "$CABIN_ROOT" >/dev/null
+  else
+    cabin_log "configuring $CABIN_SANITIZE_BUILD (clang++, ASan, UBSan, libFuzzer)"
+    CXX=clang++ meson setup "$CABIN_SANITIZE_BUILD" "$CABIN_ROOT" \
+      -Db_sanitize=address,undefined -Db_lundef=false -Dfuzzing=enabled \
+      -Dintegration-tests=disabled
+  fi
+  cabin_log "building $CABIN_SANITIZE_BUILD"
+  ninja -C "$CABIN_SANITIZE_BUILD"
+}
+
+# Runs each fuzz target for $1 seconds, one at a time and niced, on a
+# scratch copy of its corpus, so that the tree is never written. Returns
+# non-zero when a target crashed, leaked or timed out, and then keeps the
+# scratch directory with the input and the log.
+CABIN_FUZZ_TARGETS=(fuzz-json fuzz-config fuzz-seat-request)
+cabin_fuzz() {
+  local seconds=$1 scratch target log found status=0
+  scratch=$(mktemp -d "${TMPDIR:-/tmp}/cabin-fuzz.XXXXXX")
+  for target in "${CABIN_FUZZ_TARGETS[@]}"; do
+    cabin_log "fuzzing $target for $seconds s"
+    cp -r "$CABIN_ROOT/tests/fuzz/corpus/$target" "$scratch/$target"
+    log=$scratch/$target.log
+    if ASAN_OPTIONS=halt_on_error=1:print_stacktrace=1:detect_leaks=1 \
+      UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+      nice -n 19 "$CABIN_SANITIZE_BUILD/tests/fuzz/$target" "$scratch/$target" \
+        -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+        -artifact_prefix="$scratch/$target-" >"$log" 2>&1; then
+      # The closing stats: runs, coverage, corpus, exec/s.
+      grep -E '^#[0-9]+[[:space:]]+DONE' "$log" | tail -n1 | sed "s/^/$target: /" >&2
+    else
+      status=1
+      tail -n 60 "$log" >&2
+      printf 'error: %s failed; its log: %s\n' "$target" "$log" >&2
+      for found in "$scratch/$target-"*; do
+        [ -e "$found" ] || continue
+        printf 'error: %s input: %s (again: %s %s)\n' "$target" "$found" \
+          "$CABIN_SANITIZE_BUILD/tests/fuzz/$target" "$found" >&2
+      done
+    fi
+  done
+  [ "$status" != 0 ] || rm -rf "$scratch"
+  return "$status"
 }
 
 # The groups and users of the example car: the sockets of

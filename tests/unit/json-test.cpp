@@ -92,6 +92,41 @@ TEST(Json, RoundTripsThroughStrictJson)
 	EXPECT_EQ(again->toJson(), value->toJson());
 }
 
+TEST(Json, WritesRelaxedNumbersInJsonsSpelling)
+{
+	/* SPA-JSON reads these as numbers; a match rule keeps them for the state. */
+	auto value = JsonValue::parse("[ +1 .5 -.5e-3 1. 007 -0 0.250 1E+05 +.5 00.1 ]");
+	ASSERT_TRUE(value);
+	EXPECT_TRUE(value->items()[0].isNumber());
+	EXPECT_EQ(value->items()[0].text(), "+1") << "the text is kept as written";
+	EXPECT_EQ(value->toJson(), "[1,0.5,-0.5e-3,1,7,-0,0.250,1E+05,0.5,0.1]");
+
+	/* SPA-JSON reads no number of 96 characters: one that grows to 96 is written as a string.
+	 */
+	std::string digits(91, '5');
+	auto longest = JsonValue::parse("[ -." + digits + "e1 ." + digits + "e1 ]");
+	ASSERT_TRUE(longest);
+	EXPECT_TRUE(longest->items()[0].isNumber());
+	EXPECT_EQ(longest->toJson(), "[\"-0." + digits + "e1\",0." + digits + "e1]");
+	auto again = JsonValue::parse(longest->toJson());
+	ASSERT_TRUE(again);
+	EXPECT_EQ(again->toJson(), longest->toJson());
+}
+
+TEST(Json, WritesOnlyUtf8)
+{
+	/* SPA-JSON lets overlong forms, surrogates and code points past U+10FFFF through. */
+	auto value = JsonValue::parse("[ \"\xc0\x80\" \"\xed\xa0\x80\" \"\xf4\x90\x80\x80\" "
+				      "\"\xc3\xbc\xe2\x82\xac\xf0\x9f\x8e\xb5\" ]");
+	ASSERT_TRUE(value);
+	const std::string fffd = "\xef\xbf\xbd";
+	EXPECT_EQ(value->toJson(), "[\"" + fffd + fffd + "\",\"" + fffd + fffd + fffd + "\",\"" +
+					   fffd + fffd + fffd + fffd +
+					   "\",\"\xc3\xbc\xe2\x82\xac\xf0\x9f\x8e\xb5\"]");
+	/* A sequence cut short is one replacement; what follows is kept. */
+	EXPECT_EQ(jsonQuote("a\xe2\x82z\xff"), "\"a" + fffd + "z" + fffd + "\"");
+}
+
 TEST(Json, WriterInsertsCommasAndEscapes)
 {
 	JsonWriter writer;
