@@ -264,8 +264,7 @@ TEST_F(UnreadableFragmentTest, EachIsNamedInTheStateAndTheCarPlaysOn)
 	auto state = sandbox_->cabinState();
 	ASSERT_TRUE(state);
 	std::string errors = state->find("errors")->toJson();
-	EXPECT_NE(errors.find("70-test-roles.conf: line 2, column "), std::string::npos)
-		<< errors;
+	EXPECT_NE(errors.find("70-test-roles.conf: line 2, column "), std::string::npos) << errors;
 	EXPECT_NE(errors.find("71-test-rules.conf: missing value for key \\\"cabin.role-rules\\\"; "
 			      "WirePlumber ignores this fragment"),
 		  std::string::npos)
