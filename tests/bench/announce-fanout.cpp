@@ -54,6 +54,7 @@
 #include "amp-control.hpp"
 #include "amp-recording.hpp"
 #include "daemon-sandbox.hpp"
+#include "machine-ticks.hpp"
 #include "percentile.hpp"
 
 namespace cabin::bench {
@@ -927,28 +928,6 @@ void measurePrompt(Car &car, std::optional<Mapping> &mapping, Result &result)
 	car.playOn(kRestore);
 }
 
-/* The machine's CPU time and the hypervisor's part of it (steal), from /proc/stat. */
-std::pair<double, double> machineTime()
-{
-	char buffer[512];
-	int fd = open("/proc/stat", O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd >= 0 ? ::read(fd, buffer, sizeof(buffer) - 1) : -1;
-	if (fd >= 0)
-		close(fd);
-	buffer[std::max<ssize_t>(n, 0)] = '\0';
-	std::istringstream line(buffer);
-	std::string cpu;
-	line >> cpu;
-	double value = 0, total = 0, stolen = 0;
-	/* user nice system idle iowait irq softirq steal */
-	for (int i = 0; i < 8 && line >> value; i++) {
-		total += value;
-		if (i == 7)
-			stolen = value;
-	}
-	return {stolen, total};
-}
-
 } // namespace
 } // namespace cabin::bench
 
@@ -962,7 +941,7 @@ int main()
 	std::map<std::pair<int, bool>, Result> results;
 	int deaths = 0;
 	auto started = std::chrono::steady_clock::now();
-	auto machine0 = machineTime();
+	MachineTicks machine0 = machineTicks();
 	for (int zones : sizes) {
 		for (int round = 0; round < kRounds; round++) {
 			for (bool cabin : {true, false}) {
@@ -1068,9 +1047,7 @@ int main()
 				std::printf("%d/%s: %d announcements started over music that was "
 					    "not back at full gain; their overlap is left out\n",
 					    zones, cabin ? "cabin" : "stock", n);
-	auto machine1 = machineTime();
-	double total = machine1.second - machine0.second;
 	std::printf("\nsteal (CPU time the hypervisor took): %.1f %%; the run took %.0f s\n",
-		    total > 0 ? (machine1.first - machine0.first) * 100 / total : 0.0, seconds);
+		    stealPercent(machine0, machineTicks()), seconds);
 	return 0;
 }

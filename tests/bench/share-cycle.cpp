@@ -46,6 +46,7 @@
 #include "amp-control.hpp"
 #include "amp-recording.hpp"
 #include "daemon-sandbox.hpp"
+#include "machine-ticks.hpp"
 #include "percentile.hpp"
 #include "tone-generator.hpp"
 
@@ -133,37 +134,6 @@ double cpuSeconds(pid_t pid)
 		if (i == 14 || i == 15)
 			ticks += std::stod(field);
 	return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
-/*
- * The machine's CPU time and the part the hypervisor took from it ("steal"
- * in /proc/stat): on this shared VM its stalls are what xruns come from, so
- * each figure is printed with the steal over its phase.
- */
-struct MachineTime {
-	double steal = 0, total = 0;
-};
-
-MachineTime machineTime()
-{
-	std::istringstream line(readText("/proc/stat"));
-	std::string cpu;
-	line >> cpu;
-	MachineTime time;
-	double value = 0;
-	/* user nice system idle iowait irq softirq steal (guest time is in user) */
-	for (int i = 0; i < 8 && line >> value; i++) {
-		time.total += value;
-		if (i == 7)
-			time.steal = value;
-	}
-	return time;
-}
-
-double stealPercent(const MachineTime &from, const MachineTime &to)
-{
-	double total = to.total - from.total;
-	return total > 0 ? (to.steal - from.steal) * 100 / total : 0;
 }
 
 /*
@@ -981,7 +951,7 @@ int main()
 		return false;
 	};
 
-	MachineTime phase1 = machineTime();
+	MachineTicks phase1 = machineTicks();
 	std::map<bool, LatencyResult> latency;
 	std::map<bool, int> rounds;
 	for (bool more = true; more && deaths <= kRetries;) {
@@ -999,7 +969,7 @@ int main()
 		}
 	}
 
-	MachineTime phase2 = machineTime();
+	MachineTicks phase2 = machineTicks();
 	std::map<bool, std::vector<GlitchResult>> glitches;
 	std::map<bool, CpuResult> cpu;
 	for (int round = 0; round < kGlitchRounds; round++) {
@@ -1015,7 +985,7 @@ int main()
 			}
 		}
 	}
-	MachineTime phase3 = machineTime();
+	MachineTicks phase3 = machineTicks();
 	for (bool cabin : {true, false}) {
 		for (bool done = false; !done && deaths <= kRetries;) {
 			Car car(cabin);
@@ -1025,7 +995,7 @@ int main()
 			done = survived(car);
 		}
 	}
-	MachineTime end = machineTime();
+	MachineTicks end = machineTicks();
 	if (deaths > kRetries) {
 		std::fprintf(stderr, "the sandbox's daemons died %d times; giving up\n", deaths);
 		return 1;

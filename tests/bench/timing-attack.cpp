@@ -57,6 +57,7 @@
 
 #include "amp-control.hpp"
 #include "daemon-sandbox.hpp"
+#include "machine-ticks.hpp"
 #include "percentile.hpp"
 
 namespace cabin::bench {
@@ -197,31 +198,6 @@ double cpuSeconds(pid_t pid)
 		return 0;
 	return static_cast<double>(std::stol(fields[11]) + std::stol(fields[12])) /
 	       static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
-/* The machine's CPU time from /proc/stat, in ticks over all cores. */
-struct MachineTicks {
-	double total = 0, busy = 0, nice = 0, steal = 0;
-};
-
-MachineTicks machineTicks()
-{
-	std::istringstream line(readText("/proc/stat"));
-	std::string cpu;
-	line >> cpu;
-	MachineTicks ticks;
-	double value = 0;
-	/* user nice system idle iowait irq softirq steal (guest time is in user) */
-	for (int i = 0; i < 8 && line >> value; i++) {
-		ticks.total += value;
-		if (i != 3 && i != 4 && i != 7)
-			ticks.busy += value;
-		if (i == 1)
-			ticks.nice = value;
-		if (i == 7)
-			ticks.steal = value;
-	}
-	return ticks;
 }
 
 double loadAverage1()
